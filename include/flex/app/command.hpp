@@ -1,0 +1,38 @@
+// A subcommand of the `flex` executable: the deck keys it reads and what it
+// runs. The table of all subcommands lives in src/app/commands.cpp.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace flex {
+
+class Deck;
+class DeckSchema;
+class Environment;
+
+struct RunContext {
+  const Deck& deck;
+  const Environment& env;
+  // Positional words after the subcommand for commands that take no deck
+  // (e.g. `flex model parity ckpt.pt fixture.h5`).
+  std::vector<std::string> args;
+};
+
+struct Command {
+  const char* name;
+  const char* summary;
+  void (*declare_keys)(DeckSchema&);
+  int (*run)(const RunContext&);
+  // true: the first positional argument is the input deck.
+  bool takes_deck = true;
+  // Extra usage text for --help (positional arguments, examples).
+  const char* usage = "";
+};
+
+const std::vector<Command>& commands();
+
+// Keys every subcommand understands (run.*).
+void declare_common_keys(DeckSchema& schema);
+
+}  // namespace flex

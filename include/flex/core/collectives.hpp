@@ -1,0 +1,27 @@
+// Small collective helpers used wherever ranks must agree before acting.
+#pragma once
+
+#include <mpi.h>
+
+#include <string>
+
+namespace flex::comm {
+
+// True on every rank if `local` is true on any rank.
+bool any(bool local, MPI_Comm comm);
+double sum(double local, MPI_Comm comm);
+double max(double local, MPI_Comm comm);
+double min(double local, MPI_Comm comm);
+long sum(long local, MPI_Comm comm);
+// Rank 0's string on every rank.
+std::string broadcast(const std::string& value, MPI_Comm comm, int root = 0);
+
+// Balanced contiguous share of `count` items: [begin, end) of rank `rank`.
+struct Range {
+  long begin;
+  long end;
+  long size() const { return end - begin; }
+};
+Range share(long count, int rank, int size);
+
+}  // namespace flex::comm

@@ -1,0 +1,79 @@
+// Tiling of an H x W field into fixed-size P x P patches that overlap by a
+// halo, and stitching back with a partition of unity. Pure functions on raw
+// row-major float planes; MPI appears only in stitch_across_ranks().
+//
+// Patch i covers rows [r0 - halo, r0 - halo + P) (same for columns), where the
+// cores r0 are spread evenly so every pixel is covered; pixels outside the
+// field come from periodic wrap or mirror reflection.
+#pragma once
+
+#include <mpi.h>
+
+#include <vector>
+
+namespace flex::decomp {
+
+enum class Boundary { Periodic, Reflect };
+
+struct TilingSpec {
+  long height = 0, width = 0;  // field size
+  long patch = 256;            // P: patch side, what the network sees
+  long halo = 0;               // overlap on each side, 0 <= halo < P/2
+  Boundary boundary = Boundary::Periodic;
+};
+
+struct Patch {
+  long index;      // row-major over the patch grid
+  long row0, col0;  // top-left of the P x P patch in field coordinates (may be < 0)
+};
+
+class Tiling {
+ public:
+  explicit Tiling(const TilingSpec& spec);
+
+  const TilingSpec& spec() const { return spec_; }
+  long rows() const { return static_cast<long>(row_starts_.size()); }  // patches along H
+  long cols() const { return static_cast<long>(col_starts_.size()); }  // patches along W
+  long count() const { return rows() * cols(); }
+  Patch patch(long index) const;
+
+  // Field coordinate a patch-local row/column maps to (after wrap/reflection).
+  long field_row(long r) const;
+  long field_col(long c) const;
+
+  // Copy patch `index` out of `field` (H x W) into `out` (P x P).
+  void extract(const float* field, long index, float* out) const;
+
+  // Smooth blending weight of patch-local pixel (i, j): a cosine ramp over
+  // the halo (never zero inside the patch), 1 in the core.
+  double weight(long i, long j) const;
+
+ private:
+  TilingSpec spec_;
+  std::vector<long> row_starts_, col_starts_;
+  std::vector<double> ramp_;  // 1D weight profile over 0..P-1
+};
+
+// Accumulates weighted patches; result() divides by the summed weights, so
+// weights form an exact partition of unity wherever a pixel is covered.
+class Stitcher {
+ public:
+  explicit Stitcher(const Tiling& tiling);
+  void add(long index, const float* patch);
+  // Sum numerators and weights over `comm` (every rank gets the full field).
+  void reduce(MPI_Comm comm);
+  // Stitched H x W field.
+  std::vector<float> result() const;
+
+ private:
+  const Tiling& tiling_;
+  std::vector<double> numerator_, weight_;
+};
+
+// Balanced contiguous set of patch indices for `rank` of `size`.
+struct PatchRange {
+  long begin, end;
+};
+PatchRange patches_of_rank(const Tiling& tiling, int rank, int size);
+
+}  // namespace flex::decomp

@@ -1,0 +1,109 @@
+#include "flex/app/cli.hpp"
+
+#include <cstdio>
+#include <cstring>
+#include <exception>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "flex/app/command.hpp"
+#include "flex/config.hpp"
+#include "flex/core/deck.hpp"
+#include "flex/core/environment.hpp"
+#include "flex/core/error.hpp"
+#include "flex/core/log.hpp"
+#include "flex/core/profiler.hpp"
+
+namespace flex {
+
+namespace {
+
+void print_usage(std::FILE* out) {
+  std::fprintf(out,
+               "flex %s: FLEX diffusion backbone for 2D turbulence (DNS, training, inference, analysis)\n\n"
+               "usage: flex <subcommand> [deck.ini] [key=value ...]\n"
+               "       flex <subcommand> --help     every deck key with its type, default and meaning\n"
+               "       mpirun -n N flex <subcommand> deck.ini   (any N; results independent of N)\n\n"
+               "subcommands:\n",
+               FLEX_VERSION_STRING);
+  for (const auto& c : commands()) std::fprintf(out, "  %-10s %s\n", c.name, c.summary);
+}
+
+const Command* find_command(const std::string& name) {
+  for (const auto& c : commands())
+    if (name == c.name) return &c;
+  return nullptr;
+}
+
+bool is_override(const std::string& arg) { return arg.find('=') != std::string::npos && arg[0] != '-'; }
+
+int run_command(const Command& cmd, const std::vector<std::string>& words, const Environment& env) {
+  DeckSchema schema;
+  declare_common_keys(schema);
+  cmd.declare_keys(schema);
+
+  std::string deck_path;
+  std::vector<std::string> overrides, positional;
+  for (const auto& w : words) {
+    if (w == "--help" || w == "-h") {
+      if (env.is_root()) {
+        std::printf("flex %s: %s\n\nusage: flex %s %s\n\ndeck keys (key = default):\n%s", cmd.name, cmd.summary,
+                    cmd.name, cmd.takes_deck ? "[deck.ini] [key=value ...]" : cmd.usage,
+                    schema.help_text().c_str());
+        if (cmd.takes_deck && std::strlen(cmd.usage) > 0) std::printf("\n%s\n", cmd.usage);
+      }
+      return 0;
+    }
+    if (is_override(w)) {
+      overrides.push_back(w);
+    } else if (cmd.takes_deck && deck_path.empty() && positional.empty()) {
+      deck_path = w;
+    } else {
+      positional.push_back(w);
+    }
+  }
+  FLEX_REQUIRE(!cmd.takes_deck || positional.empty(),
+               "flex " << cmd.name << ": unexpected argument '" << positional.front()
+                       << "' (one deck file, then key=value overrides)");
+  const Deck deck = Deck::parse(schema, deck_path, overrides);
+  log::set_quiet(deck.get_bool("run.quiet"));
+  RunContext ctx{deck, env, positional};
+  int rc = 0;
+  {
+    FLEX_PROFILE("flex::total");
+    rc = cmd.run(ctx);
+  }
+  if (deck.get_bool("run.profile")) prof::report(env.comm(), std::cout);
+  return rc;
+}
+
+}  // namespace
+
+int cli_main(int argc, char** argv) {
+  Environment env(argc, argv);
+  std::vector<std::string> words(argv + 1, argv + argc);
+  if (words.empty() || words[0] == "--help" || words[0] == "-h" || words[0] == "help") {
+    if (env.is_root()) print_usage(stdout);
+    return words.empty() ? 2 : 0;
+  }
+  if (words[0] == "--version") {
+    if (env.is_root()) std::printf("flex %s\n", FLEX_VERSION_STRING);
+    return 0;
+  }
+  try {
+    const Command* cmd = find_command(words[0]);
+    FLEX_REQUIRE(cmd != nullptr, "unknown subcommand '" << words[0] << "' (run `flex --help` for the list)");
+    return run_command(*cmd, std::vector<std::string>(words.begin() + 1, words.end()), env);
+  } catch (const InputError& e) {
+    log::any_rank("error: ", e.what());
+    if (env.size() > 1) env.abort(2);
+    return 2;
+  } catch (const std::exception& e) {
+    log::any_rank("fatal: ", e.what());
+    if (env.size() > 1) env.abort(1);
+    return 1;
+  }
+}
+
+}  // namespace flex

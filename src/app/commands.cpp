@@ -1,0 +1,29 @@
+// The one table of `flex` subcommands. Each subsystem contributes its
+// declare-keys and run functions through its <subsystem>/command.hpp.
+#include "flex/app/command.hpp"
+
+#include "flex/app/info_command.hpp"
+#include "flex/core/deck.hpp"
+
+namespace flex {
+
+const std::vector<Command>& commands() {
+  static const std::vector<Command> table = {
+      {"info", "report the build, devices, threads and BLAS this run would use", declare_info_keys, run_info},
+  };
+  return table;
+}
+
+void declare_common_keys(DeckSchema& s) {
+  s.add_int("run.seed", 1234, "the one seed every random stream of the run derives from").range(0, {});
+  s.add_path("run.output_dir", "flex-output", "directory for every output of the run");
+  s.add_bool("run.overwrite", false, "replace existing outputs (written atomically either way)");
+  s.add_int("run.threads", 0, "CPU threads per rank for LibTorch/OpenMP (0: OMP_NUM_THREADS or all cores)")
+      .range(0, 4096);
+  s.add_choice("run.device", "cpu", {"cpu", "cuda"},
+               "where tensors live; cuda picks GPU (local rank mod GPUs per node)");
+  s.add_bool("run.profile", true, "print the region timer table (min/avg/max over ranks) at exit");
+  s.add_bool("run.quiet", false, "suppress informational output on rank 0");
+}
+
+}  // namespace flex

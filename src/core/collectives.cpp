@@ -1,0 +1,45 @@
+#include "flex/core/collectives.hpp"
+
+#include <algorithm>
+
+#include "flex/core/error.hpp"
+
+namespace flex::comm {
+
+bool any(bool local, MPI_Comm comm) {
+  int in = local ? 1 : 0, out = 0;
+  FLEX_CHECK_MPI(MPI_Allreduce(&in, &out, 1, MPI_INT, MPI_LOR, comm));
+  return out != 0;
+}
+
+namespace {
+template <class T>
+T reduce(T local, MPI_Datatype type, MPI_Op op, MPI_Comm comm) {
+  T out{};
+  FLEX_CHECK_MPI(MPI_Allreduce(&local, &out, 1, type, op, comm));
+  return out;
+}
+}  // namespace
+
+double sum(double local, MPI_Comm comm) { return reduce(local, MPI_DOUBLE, MPI_SUM, comm); }
+double max(double local, MPI_Comm comm) { return reduce(local, MPI_DOUBLE, MPI_MAX, comm); }
+double min(double local, MPI_Comm comm) { return reduce(local, MPI_DOUBLE, MPI_MIN, comm); }
+long sum(long local, MPI_Comm comm) { return reduce(local, MPI_LONG, MPI_SUM, comm); }
+
+std::string broadcast(const std::string& value, MPI_Comm comm, int root) {
+  long len = static_cast<long>(value.size());
+  FLEX_CHECK_MPI(MPI_Bcast(&len, 1, MPI_LONG, root, comm));
+  std::string out = value;
+  out.resize(static_cast<size_t>(len));
+  FLEX_CHECK_MPI(MPI_Bcast(out.data(), static_cast<int>(len), MPI_CHAR, root, comm));
+  return out;
+}
+
+Range share(long count, int rank, int size) {
+  // Remainder spread over the first ranks: sizes differ by at most one.
+  const long base = count / size, extra = count % size;
+  const long begin = rank * base + std::min<long>(rank, extra);
+  return {begin, begin + base + (rank < extra ? 1 : 0)};
+}
+
+}  // namespace flex::comm

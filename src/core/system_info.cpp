@@ -1,0 +1,52 @@
+#include "flex/core/system_info.hpp"
+
+#include <link.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <climits>
+#include <cstdlib>
+#include <fstream>
+#include <string>
+
+namespace flex::sysinfo {
+
+namespace {
+int collect_blas(struct dl_phdr_info* info, size_t, void* data) {
+  auto* out = static_cast<std::string*>(data);
+  const std::string name = info->dlpi_name ? info->dlpi_name : "";
+  if (name.find("blas") != std::string::npos) {
+    char resolved[PATH_MAX];
+    const std::string real = realpath(name.c_str(), resolved) ? std::string(resolved) : name;
+    if (out->find(real) == std::string::npos) *out += (out->empty() ? "" : "; ") + real;
+  }
+  return 0;
+}
+}  // namespace
+
+std::string active_blas() {
+  std::string found;
+  dl_iterate_phdr(collect_blas, &found);
+  return found.empty() ? std::string("none loaded") : found;
+}
+
+std::size_t peak_rss_bytes() {
+  struct rusage usage {};
+  getrusage(RUSAGE_SELF, &usage);
+  return static_cast<std::size_t>(usage.ru_maxrss) * 1024;  // Linux reports KiB
+}
+
+std::size_t current_rss_bytes() {
+  std::ifstream statm("/proc/self/statm");
+  std::size_t pages_total = 0, pages_resident = 0;
+  statm >> pages_total >> pages_resident;
+  return pages_resident * static_cast<std::size_t>(sysconf(_SC_PAGESIZE));
+}
+
+std::string hostname() {
+  char buf[256] = {0};
+  gethostname(buf, sizeof buf - 1);
+  return buf;
+}
+
+}  // namespace flex::sysinfo
