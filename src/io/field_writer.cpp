@@ -1,0 +1,138 @@
+#include <filesystem>
+#include <functional>
+
+#include "flex/config.hpp"
+#include "flex/core/collectives.hpp"
+#include "flex/core/error.hpp"
+#include "flex/core/output.hpp"
+#include "flex/io/fields.hpp"
+#include "h5_attributes.hpp"
+#include "h5_handle.hpp"
+#include "hyperslab.hpp"
+
+namespace flex::io {
+
+using detail::checked;
+using detail::checked_status;
+using detail::H5Handle;
+
+struct FieldWriter::Impl {
+  std::string path, tmp_path;
+  MPI_Comm comm;
+  int rank = 0;
+  FieldShape shape;
+  WriterOptions options;
+  H5Handle file, dset;
+  bool closed = false;
+};
+
+namespace {
+
+// Runs `check` on rank 0 only (file-system state), then fails on every rank
+// alike, so no rank is left waiting in a collective.
+void check_on_root(MPI_Comm comm, int rank, const std::function<void()>& check) {
+  std::string error;
+  if (rank == 0) {
+    try {
+      check();
+    } catch (const InputError& e) {
+      error = e.what();
+    }
+  }
+  error = comm::broadcast(error, comm);
+  FLEX_REQUIRE(error.empty(), error);
+}
+
+}  // namespace
+
+FieldWriter::FieldWriter(const std::string& path, MPI_Comm comm, const FieldShape& shape, const WriterOptions& options)
+    : impl_(std::make_unique<Impl>()) {
+  detail::silence_hdf5_errors();
+  auto& m = *impl_;
+  m.path = path;
+  m.comm = comm;
+  m.shape = shape;
+  m.options = options;
+  MPI_Comm_rank(comm, &m.rank);
+  FLEX_REQUIRE(shape.n > 0 && shape.c > 0 && shape.h > 0 && shape.w > 0,
+               path << ": cannot write a field of shape [" << shape.n << ", " << shape.c << ", " << shape.h << ", "
+                    << shape.w << "]");
+  FLEX_REQUIRE(options.channel_names.empty() || static_cast<long>(options.channel_names.size()) == shape.c,
+               path << ": " << options.channel_names.size() << " channel names for " << shape.c << " channels");
+  check_on_root(comm, m.rank, [&] { output::ensure_writable(path, options.overwrite); });
+  m.tmp_path = comm::broadcast(output::temporary_for(path), comm);
+
+  auto fapl = detail::mpio_file_access(comm, path);
+  m.file = H5Handle(checked(H5Fcreate(m.tmp_path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl.get()), m.tmp_path,
+                            "file create"),
+                    H5Fclose);
+  const hsize_t dims[4] = {hsize_t(shape.n), hsize_t(shape.c), hsize_t(shape.h), hsize_t(shape.w)};
+  H5Handle space(H5Screate_simple(4, dims, nullptr), H5Sclose);
+  H5Handle dcpl(H5Pcreate(H5P_DATASET_CREATE), H5Pclose);
+  H5Pset_fill_time(dcpl.get(), H5D_FILL_TIME_NEVER);  // every element is written by some rank
+  m.dset = H5Handle(checked(H5Dcreate2(m.file.get(), options.dataset.c_str(), H5T_IEEE_F32LE, space.get(),
+                                       H5P_DEFAULT, dcpl.get(), H5P_DEFAULT),
+                            m.tmp_path, "dataset create"),
+                    H5Dclose);
+  detail::write_string(m.dset.get(), "flex_version", FLEX_VERSION_STRING, m.tmp_path);
+  if (!options.channel_names.empty()) {
+    std::string joined;
+    for (size_t i = 0; i < options.channel_names.size(); ++i) joined += (i ? "," : "") + options.channel_names[i];
+    detail::write_string(m.dset.get(), "channels", joined, m.tmp_path);
+  }
+}
+
+FieldWriter::~FieldWriter() {
+  if (!impl_ || impl_->closed) return;
+  // Abandoned (an error is unwinding): drop the partial file, keep any old one.
+  impl_->dset.reset();
+  impl_->file.reset();
+  if (impl_->rank == 0) {
+    std::error_code ec;
+    std::filesystem::remove(impl_->tmp_path, ec);
+  }
+}
+
+void FieldWriter::write(const Hyperslab& box, const float* data) {
+  auto& m = *impl_;
+  FLEX_CHECK(!m.closed, "write after close: " << m.path);
+  detail::require_inside(box, m.shape, m.path);
+  H5Handle file_space(H5Dget_space(m.dset.get()), H5Sclose);
+  H5Handle mem_space = detail::select(box, 4, file_space.get(), m.path);
+  auto dxpl = detail::collective_transfer(m.path);
+  checked_status(H5Dwrite(m.dset.get(), H5T_NATIVE_FLOAT, mem_space.get(), file_space.get(), dxpl.get(), data),
+                 m.tmp_path, "dataset write");
+}
+
+void FieldWriter::set_attribute(const std::string& name, double value) {
+  detail::write_doubles(impl_->dset.get(), name, {value}, impl_->tmp_path);
+}
+void FieldWriter::set_attribute(const std::string& name, const std::vector<double>& values) {
+  FLEX_CHECK(!values.empty(), "empty attribute " << name);
+  detail::write_doubles(impl_->dset.get(), name, values, impl_->tmp_path);
+}
+void FieldWriter::set_attribute(const std::string& name, const std::string& value) {
+  detail::write_string(impl_->dset.get(), name, value, impl_->tmp_path);
+}
+
+void FieldWriter::close() {
+  auto& m = *impl_;
+  if (m.closed) return;
+  m.dset.reset();
+  m.file.reset();  // collective: all ranks' data is in the file after this
+  m.closed = true;
+  check_on_root(m.comm, m.rank, [&] {
+    output::commit(m.tmp_path, m.path);
+    if (m.options.write_xdmf) {
+      const std::string name = std::filesystem::path(m.path).filename().string();
+      output::write_text_atomic(output::sidecar(m.path, ".xmf"),
+                                xdmf_text(name, m.options.dataset, m.shape, m.options.channel_names, m.options.dx,
+                                          m.options.dy));
+    }
+  });
+}
+
+const std::string& FieldWriter::path() const { return impl_->path; }
+FieldShape FieldWriter::shape() const { return impl_->shape; }
+
+}  // namespace flex::io
