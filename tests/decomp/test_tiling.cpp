@@ -1,0 +1,116 @@
+// Tiling and stitching: tile -> stitch reproduces the field to round-off for
+// any rank count, halo, boundary and field size (including sizes that are not
+// multiples of the stride).
+#include <gtest/gtest.h>
+#include <mpi.h>
+
+#include <cmath>
+#include <random>
+#include <tuple>
+
+#include "flex/core/error.hpp"
+#include "flex/decomp/tiling.hpp"
+
+using namespace flex::decomp;
+
+namespace {
+
+std::vector<float> random_field(long h, long w, unsigned seed) {
+  std::mt19937 gen(seed);
+  std::normal_distribution<float> dist(0.f, 5.f);
+  std::vector<float> f(static_cast<size_t>(h * w));
+  for (auto& x : f) x = dist(gen);
+  return f;
+}
+
+// Each rank extracts and stitches only its own patches; the reduction joins them.
+std::vector<float> tile_and_stitch(const Tiling& tiling, const std::vector<float>& field) {
+  int rank, size;
+  MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+  MPI_Comm_size(MPI_COMM_WORLD, &size);
+  const long P = tiling.spec().patch;
+  std::vector<float> patch(static_cast<size_t>(P * P));
+  Stitcher stitcher(tiling);
+  const auto mine = patches_of_rank(tiling, rank, size);
+  for (long i = mine.begin; i < mine.end; ++i) {
+    tiling.extract(field.data(), i, patch.data());
+    stitcher.add(i, patch.data());
+  }
+  stitcher.reduce(MPI_COMM_WORLD);
+  return stitcher.result();
+}
+
+}  // namespace
+
+class TileStitch : public ::testing::TestWithParam<std::tuple<long, long, long, Boundary>> {};
+
+TEST_P(TileStitch, ReproducesTheFieldToRoundOff) {
+  const auto [height, width, halo, boundary] = GetParam();
+  TilingSpec spec{height, width, 32, halo, boundary};
+  Tiling tiling(spec);
+  const auto field = random_field(height, width, 7);
+  const auto stitched = tile_and_stitch(tiling, field);
+  ASSERT_EQ(stitched.size(), field.size());
+  double max_err = 0;
+  for (size_t k = 0; k < field.size(); ++k) max_err = std::max(max_err, double(std::fabs(stitched[k] - field[k])));
+  EXPECT_LT(max_err, 1e-5) << "halo " << halo;
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    SizesHalosBoundaries, TileStitch,
+    ::testing::Combine(::testing::Values(64L, 100L), ::testing::Values(64L, 77L), ::testing::Values(0L, 4L, 8L, 15L),
+                       ::testing::Values(Boundary::Periodic, Boundary::Reflect)));
+
+TEST(Tiling, ProductionLayoutAnd64PixelHalo) {
+  // 2048^2 into 256^2 patches: 8x8 without halo; a 64-pixel halo needs 16x16.
+  Tiling plain({2048, 2048, 256, 0, Boundary::Periodic});
+  EXPECT_EQ(plain.count(), 64);
+  EXPECT_EQ(plain.patch(9).row0, 256);
+  EXPECT_EQ(plain.patch(9).col0, 256);
+  Tiling halo({2048, 2048, 256, 64, Boundary::Periodic});
+  EXPECT_EQ(halo.rows(), 16);
+  EXPECT_EQ(halo.patch(0).row0, -64);
+
+  Tiling small({300, 300, 256, 64, Boundary::Reflect});
+  const auto f = random_field(300, 300, 3);
+  const auto s = tile_and_stitch(small, f);
+  for (size_t k = 0; k < f.size(); ++k) ASSERT_NEAR(s[k], f[k], 1e-4);
+}
+
+TEST(Tiling, BlendingWeightsArePositiveAndOneInTheCore) {
+  Tiling t({64, 64, 32, 8, Boundary::Periodic});
+  for (long i = 0; i < 32; ++i) {
+    EXPECT_GT(t.weight(i, 16), 0.0);
+    EXPECT_LE(t.weight(i, 16), 1.0);
+  }
+  EXPECT_DOUBLE_EQ(t.weight(8, 8), 1.0);
+  EXPECT_DOUBLE_EQ(t.weight(23, 23), 1.0);
+  EXPECT_LT(t.weight(0, 16), 0.05);
+}
+
+TEST(Tiling, PeriodicWrapAndReflectionIndices) {
+  Tiling p({10, 10, 4, 1, Boundary::Periodic});
+  EXPECT_EQ(p.field_row(-1), 9);
+  EXPECT_EQ(p.field_row(10), 0);
+  Tiling r({10, 10, 4, 1, Boundary::Reflect});
+  EXPECT_EQ(r.field_row(-1), 1);
+  EXPECT_EQ(r.field_row(10), 8);
+}
+
+TEST(Tiling, RanksGetBalancedContiguousShares) {
+  Tiling t({2048, 2048, 256, 0, Boundary::Periodic});
+  long covered = 0, prev_end = 0;
+  for (int r = 0; r < 3; ++r) {
+    auto share = patches_of_rank(t, r, 3);
+    EXPECT_EQ(share.begin, prev_end);
+    EXPECT_GE(share.end - share.begin, 21);
+    EXPECT_LE(share.end - share.begin, 22);
+    covered += share.end - share.begin;
+    prev_end = share.end;
+  }
+  EXPECT_EQ(covered, 64);
+}
+
+TEST(Tiling, InvalidHaloIsAnInputError) {
+  EXPECT_THROW(Tiling({64, 64, 32, 16, Boundary::Periodic}), flex::InputError);
+}
