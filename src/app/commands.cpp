@@ -4,12 +4,14 @@
 
 #include "flex/app/info_command.hpp"
 #include "flex/core/deck.hpp"
+#include "flex/io/inspect_command.hpp"
 
 namespace flex {
 
 const std::vector<Command>& commands() {
   static const std::vector<Command> table = {
       {"info", "report the build, devices, threads and BLAS this run would use", declare_info_keys, run_info},
+      {"inspect", "shape, metadata and per-channel statistics of a field file", declare_inspect_keys, run_inspect},
   };
   return table;
 }
