@@ -79,8 +79,3 @@ if(NOT FLEX_ENABLE_CUDA STREQUAL "OFF")
 endif()
 message(STATUS "flex: CUDA paths ${FLEX_HAVE_CUDA}, NCCL ${FLEX_HAVE_NCCL}, "
                "LibTorch ${Torch_VERSION}, HDF5 ${HDF5_VERSION} (parallel), Kokkos ${Kokkos_VERSION}")
-
-# --- allocator --------------------------------------------------------------
-# Large freed blocks returned to the OS made training steps page-fault heavily;
-# the executable links jemalloc where available and tunes glibc malloc otherwise.
-find_library(JEMALLOC_LIBRARY NAMES jemalloc)

@@ -1,6 +1,7 @@
 #include "flex/core/system_info.hpp"
 
 #include <link.h>
+#include <malloc.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -47,6 +48,12 @@ std::string hostname() {
   char buf[256] = {0};
   gethostname(buf, sizeof buf - 1);
   return buf;
+}
+
+void keep_freed_memory() {
+  mallopt(M_MMAP_MAX, 0);              // large blocks from the heap, not fresh (faulting) mmaps
+  mallopt(M_TRIM_THRESHOLD, -1);       // never give the heap top back
+  mallopt(M_ARENA_MAX, 4);             // bounded arenas for the data prefetch thread
 }
 
 }  // namespace flex::sysinfo
