@@ -1,0 +1,109 @@
+// Moments and the point-wise pair metrics: RFNE, PCC, MSE/RMSE, PSNR, L-inf.
+#include "flex/analysis/metrics.hpp"
+
+#include <cmath>
+
+#include "flex/core/collectives.hpp"
+#include "flex/core/error.hpp"
+#include "tally.hpp"
+
+namespace flex::analysis {
+
+namespace {
+using Policy = Kokkos::RangePolicy<ExecSpace>;
+
+long global_count(const Slab& x) { return comm::sum(x.rows() * x.cols(), x.comm); }
+}  // namespace
+
+Moments moments(const Slab& x, Affine a) {
+  const auto v = x.local;
+  const long cols = x.cols(), n = x.rows() * cols;
+  const double s = a.scale, b = a.shift;
+  Moments m;
+  m.count = global_count(x);
+  FLEX_CHECK(m.count > 0, "moments of an empty field");
+
+  Tally<1, 2> first;
+  Kokkos::parallel_reduce(
+      "analysis::moments_mean", Policy(0, n),
+      KOKKOS_LAMBDA(const long i, Tally<1, 2>& t) {
+        const double y = s * v(i / cols, i % cols) + b;
+        t.sum[0] += y;
+        t.max[0] = y > t.max[0] ? y : t.max[0];
+        t.max[1] = -y > t.max[1] ? -y : t.max[1];
+      },
+      Kokkos::Sum<Tally<1, 2>>(first));
+  first.allreduce(x.comm);
+  const double mean = first.sum[0] / m.count;
+
+  double var = 0;
+  Kokkos::parallel_reduce(
+      "analysis::moments_var", Policy(0, n),
+      KOKKOS_LAMBDA(const long i, double& acc) {
+        const double d = s * v(i / cols, i % cols) + b - mean;
+        acc += d * d;
+      },
+      var);
+  var = comm::sum(var, x.comm);
+
+  m.mean = mean;
+  m.std = std::sqrt(var / m.count);
+  m.max = first.max[0];
+  m.min = -first.max[1];
+  return m;
+}
+
+PairMetrics pair_metrics(const Slab& truth, const Slab& prediction, Affine a) {
+  FLEX_CHECK(truth.rows() == prediction.rows() && truth.cols() == prediction.cols() && truth.row0 == prediction.row0,
+             "pair_metrics: truth and prediction slabs differ in shape");
+  const auto y = truth.local, p = prediction.local;
+  const long cols = truth.cols(), n = truth.rows() * cols;
+  const double s = a.scale, b = a.shift;
+  const long count = global_count(truth);
+  FLEX_CHECK(count > 0, "pair_metrics of an empty field");
+
+  // Pass 1: means and max(y).
+  Tally<2, 1> first;
+  Kokkos::parallel_reduce(
+      "analysis::pair_means", Policy(0, n),
+      KOKKOS_LAMBDA(const long i, Tally<2, 1>& t) {
+        const long r = i / cols, c = i % cols;
+        const double yi = s * y(r, c) + b, pi = s * p(r, c) + b;
+        t.sum[0] += yi;
+        t.sum[1] += pi;
+        t.max[0] = yi > t.max[0] ? yi : t.max[0];
+      },
+      Kokkos::Sum<Tally<2, 1>>(first));
+  first.allreduce(truth.comm);
+  const double my = first.sum[0] / count, mp = first.sum[1] / count;
+
+  // Pass 2: centred second moments (two-pass for accuracy), error norms.
+  Tally<5, 1> second;
+  Kokkos::parallel_reduce(
+      "analysis::pair_errors", Policy(0, n),
+      KOKKOS_LAMBDA(const long i, Tally<5, 1>& t) {
+        const long r = i / cols, c = i % cols;
+        const double yi = s * y(r, c) + b, pi = s * p(r, c) + b;
+        const double dy = yi - my, dp = pi - mp, e = pi - yi;
+        t.sum[0] += dy * dy;
+        t.sum[1] += dp * dp;
+        t.sum[2] += dy * dp;
+        t.sum[3] += e * e;
+        t.sum[4] += yi * yi;
+        const double ae = e < 0 ? -e : e;
+        t.max[0] = ae > t.max[0] ? ae : t.max[0];
+      },
+      Kokkos::Sum<Tally<5, 1>>(second));
+  second.allreduce(truth.comm);
+
+  PairMetrics m;
+  m.rfne = std::sqrt(second.sum[3] / second.sum[4]);
+  m.pcc = second.sum[2] / std::sqrt(second.sum[0] * second.sum[1]);
+  m.mse = second.sum[3] / count;
+  m.rmse = std::sqrt(m.mse);
+  m.psnr = 20.0 * std::log10(first.max[0] / m.rmse);  // SuperBench: max of the truth over RMSE
+  m.linf = second.max[0];
+  return m;
+}
+
+}  // namespace flex::analysis

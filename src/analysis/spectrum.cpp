@@ -1,0 +1,131 @@
+// Shell binning of FFT power, San & Pawar convention (see spectrum.hpp).
+#include "flex/analysis/spectrum.hpp"
+
+#include <Kokkos_ScatterView.hpp>
+
+#include <algorithm>
+#include <cmath>
+
+#include "flex/core/collectives.hpp"
+#include "flex/core/error.hpp"
+#include "slab_fft.hpp"
+#include "tally.hpp"
+
+namespace flex::analysis {
+
+namespace {
+
+constexpr int kCount = 0, kPower = 1, kEs = 2;
+
+// Adds every mode of `a` (and of `b`, velocity) to its shell:
+// count, power = |a|^2 (+ |b|^2) / 2 for velocity, es = pi |a|^2 / |k|.
+// Returns the sum of the power over all modes (Parseval).
+double bin_shells(const HalfSpectrum& a, const HalfSpectrum* b, long rows, long cols, bool include_axes,
+                  Kokkos::View<double**, Kokkos::LayoutRight, MemSpace> shells) {
+  const auto fa = a.data;
+  const auto fb = b ? b->data : a.data;
+  const bool two = b != nullptr, transposed = a.transposed;
+  const long outer = static_cast<long>(fa.extent(0)), inner = static_cast<long>(fa.extent(1));
+  const long ky0 = a.ky0, kmax = static_cast<long>(shells.extent(0)) - 1;
+  const double norm = 1.0 / (double(rows) * double(cols) * double(rows) * double(cols));
+  const double pi = M_PI;
+  Kokkos::Experimental::ScatterView<double**, Kokkos::LayoutRight, ExecSpace> scatter(shells);
+  double total = 0;
+  Kokkos::parallel_reduce(
+      "analysis::spectrum_shells", Kokkos::RangePolicy<ExecSpace>(0, outer * inner),
+      KOKKOS_LAMBDA(const long i, double& acc) {
+        const long o = i / inner, n = i % inner;
+        const long ix = transposed ? n : o, ky = ky0 + (transposed ? o : n);
+        const long kx = ix <= rows / 2 ? ix : ix - rows;
+        // Modes 0 < ky < W/2 stand for themselves and their conjugate twin.
+        const double weight = (ky == 0 || 2 * ky == cols) ? 1.0 : 2.0;
+        double p = fa(o, n, 0) * fa(o, n, 0) + fa(o, n, 1) * fa(o, n, 1);
+        if (two) p = 0.5 * (p + fb(o, n, 0) * fb(o, n, 0) + fb(o, n, 1) * fb(o, n, 1));
+        p *= norm;
+        acc += weight * p;
+        if (!include_axes && (kx == 0 || ky == 0)) return;
+        const double kk = Kokkos::Experimental::sqrt(double(kx * kx + ky * ky));
+        const long shell = static_cast<long>(kk + 0.5);  // k - 0.5 < |k| < k + 0.5 (|k| is never a half-integer)
+        if (shell < 1 || shell > kmax) return;
+        auto s = scatter.access();
+        s(shell, kCount) += weight;
+        s(shell, kPower) += weight * p;
+        s(shell, kEs) += weight * pi * p / kk;
+      },
+      total);
+  Kokkos::Experimental::contribute(shells, scatter);
+  return total;
+}
+
+Spectrum finish(Kokkos::View<double**, Kokkos::LayoutRight, MemSpace> shells, double total, bool mean_es,
+                MPI_Comm comm) {
+  auto host = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), shells);
+  const long kmax = static_cast<long>(host.extent(0)) - 1;
+  FLEX_CHECK_MPI(MPI_Allreduce(MPI_IN_PLACE, host.data(), static_cast<int>(host.size()), MPI_DOUBLE, MPI_SUM, comm));
+  Spectrum s;
+  s.total_power = comm::sum(total, comm);
+  for (long k = 1; k <= kmax; ++k) {
+    const double count = host(k, kCount);
+    s.k.push_back(static_cast<double>(k));
+    s.modes.push_back(count);
+    s.power.push_back(host(k, kPower));
+    s.energy.push_back(mean_es ? (count > 0 ? host(k, kEs) / count : 0.0) : host(k, kPower));
+  }
+  return s;
+}
+
+Kokkos::View<double**, Kokkos::LayoutRight, MemSpace> new_shells(long rows, long cols) {
+  return Kokkos::View<double**, Kokkos::LayoutRight, MemSpace>("analysis::spectrum_shells",
+                                                               static_cast<size_t>(std::min(rows, cols) / 2 + 1), 3);
+}
+
+void check_field(const Slab& f, const SlabFft& fft, const char* what) {
+  FLEX_CHECK(f.global_rows == fft.rows() && f.cols() == fft.cols(),
+             what << " field " << f.global_rows << "x" << f.cols() << " does not match the spectrum plan "
+                  << fft.rows() << "x" << fft.cols());
+}
+
+}  // namespace
+
+SpectrumEngine::SpectrumEngine(long rows, long cols, MPI_Comm comm, const SpectrumOptions& options)
+    : fft_(std::make_unique<SlabFft>(rows, cols, comm)), options_(options), comm_(comm) {}
+
+SpectrumEngine::~SpectrumEngine() = default;
+
+Spectrum SpectrumEngine::vorticity(const Slab& w) {
+  check_field(w, *fft_, "vorticity");
+  fft_->load(w);
+  const HalfSpectrum hw = fft_->execute();
+  auto shells = new_shells(fft_->rows(), fft_->cols());
+  const double total = bin_shells(hw, nullptr, fft_->rows(), fft_->cols(), options_.include_axes, shells);
+  return finish(shells, total, true, comm_);
+}
+
+Spectrum SpectrumEngine::velocity(const Slab& u, const Slab& v) {
+  check_field(u, *fft_, "u");
+  check_field(v, *fft_, "v");
+  // The transform overwrites its buffer: keep a copy of u's half spectrum.
+  fft_->load(u);
+  const HalfSpectrum hu_view = fft_->execute();
+  Kokkos::View<double** [2], Kokkos::LayoutRight, MemSpace> hu_copy("analysis::spectrum_u", hu_view.data.extent(0),
+                                                                     hu_view.data.extent(1));
+  Kokkos::deep_copy(hu_copy, hu_view.data);
+  const HalfSpectrum hu{hu_copy, hu_view.transposed, hu_view.ky0};
+  fft_->load(v);
+  const HalfSpectrum hv = fft_->execute();
+  auto shells = new_shells(fft_->rows(), fft_->cols());
+  const double total = bin_shells(hu, &hv, fft_->rows(), fft_->cols(), options_.include_axes, shells);
+  return finish(shells, total, false, comm_);
+}
+
+Spectrum vorticity_spectrum(const Slab& w, const SpectrumOptions& options) {
+  SpectrumEngine engine(w.global_rows, w.cols(), w.comm, options);
+  return engine.vorticity(w);
+}
+
+Spectrum velocity_spectrum(const Slab& u, const Slab& v, const SpectrumOptions& options) {
+  SpectrumEngine engine(u.global_rows, u.cols(), u.comm, options);
+  return engine.velocity(u, v);
+}
+
+}  // namespace flex::analysis
