@@ -1,0 +1,96 @@
+// Training and validation samples (SPEC §3) over one or more field files.
+// SR: the truth patch, the periodic bicubic upsampling of its every-8th-point
+// subsampling (computed on a window around the patch, equal to upsampling the
+// whole field), residual r = truth - upsampled. FC: frames (t-h, t) -> t+h,
+// residual r = x_{t+h} - x_t, where t-h, t, t+h are positions in the split's
+// snapshot list (so with the even split, h = 1 means two raw snapshots).
+// Fields are divided by the normalisation std (mean 0). Every random choice
+// (patch position) is a function of (seed, epoch, sample), never of timing or
+// rank count.
+#pragma once
+
+#include <ATen/core/Tensor.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "flex/data/field_source.hpp"
+
+namespace flex::data {
+
+enum class Task { SuperResolution, Forecast };
+const char* task_name(Task t);  // "sr" | "fc"
+
+// Scaling of the Reynolds number into a conditioning scalar.
+enum class ReScaling { Log10, Linear };
+
+struct SampleConfig {
+  std::int64_t channel = 2;   // channel of the field files (vorticity of (u, v, w) files)
+  std::int64_t patch = 256;   // side of a training patch
+  std::int64_t factor = 8;    // SR subsampling factor
+  std::int64_t horizon = 1;   // FC step, in positions of the snapshot list
+  double norm_std = 5.4574137;  // fields are divided by it (SPEC §3)
+  ReScaling re_scaling = ReScaling::Log10;
+  bool cond_step = false;     // append the FC horizon as a conditioning scalar
+  bool cond_factor = false;   // append the SR factor as a conditioning scalar
+  std::int64_t patches_per_snapshot = 1;  // samples per snapshot and epoch
+};
+
+// Conditioning scalars [Re', step', factor'] (the enabled ones, in that order):
+// Re' = log10(Re) - 4 (Log10) or Re / 10^4 (Linear); step' = h for FC, 0 for SR;
+// factor' = f / 8 for SR, 0 for FC.
+std::vector<float> conditioning(const SampleConfig& c, Task task, double reynolds);
+std::int64_t conditioning_count(const SampleConfig& c);
+
+// Snapshot indices of a split: "even", "odd", "all", or half-open ranges with
+// optional stride "a:b[:s],..." (b may be "end"). Errors name `where`.
+std::vector<std::int64_t> select_snapshots(const std::string& spec, std::int64_t n, const std::string& where);
+
+struct Sample {
+  at::Tensor input;     // SR [1, P, P] upsampled field; FC [2, P, P] frames t-h, t
+  at::Tensor base;      // [1, P, P]: what the residual is added to (SR upsampled, FC x_t)
+  at::Tensor residual;  // [1, P, P]: the diffusion target
+  at::Tensor cond;      // [n_cond]
+};
+
+struct Batch {
+  Task task = Task::SuperResolution;
+  at::Tensor input, base, residual, cond;  // stacked along a new dim 0
+  std::vector<std::int64_t> indices;       // dataset indices, for logs and checks
+  std::int64_t size() const { return residual.defined() ? residual.size(0) : 0; }
+};
+Batch collate(Task task, const std::vector<Sample>& samples, std::vector<std::int64_t> indices);
+
+struct SourceEntry {
+  std::shared_ptr<const FieldSource> source;
+  double reynolds = 0;                    // used for conditioning
+  std::vector<std::int64_t> snapshots;    // the split's snapshot list
+};
+
+class Dataset {
+ public:
+  Dataset(std::vector<SourceEntry> sources, Task task, SampleConfig config);
+
+  Task task() const { return task_; }
+  const SampleConfig& config() const { return config_; }
+  std::int64_t size() const { return total_; }
+  // Sample `index` with its patch position drawn from `patch_seed`.
+  Sample get(std::int64_t index, std::uint64_t patch_seed) const;
+
+ private:
+  struct Locator {
+    std::size_t source;
+    std::int64_t position;  // index into the source's snapshot list (FC: the frame t)
+  };
+  Locator locate(std::int64_t index) const;
+
+  std::vector<SourceEntry> sources_;
+  Task task_;
+  SampleConfig config_;
+  std::vector<std::int64_t> offsets_;  // first index of each source
+  std::int64_t total_ = 0;
+};
+
+}  // namespace flex::data

@@ -1,0 +1,133 @@
+#include "flex/data/dataset.hpp"
+
+#include <torch/torch.h>
+
+#include <cmath>
+#include <sstream>
+
+#include "flex/core/error.hpp"
+#include "flex/core/seed.hpp"
+#include "flex/data/transforms.hpp"
+
+namespace flex::data {
+
+const char* task_name(Task t) { return t == Task::SuperResolution ? "sr" : "fc"; }
+
+std::int64_t conditioning_count(const SampleConfig& c) { return 1 + (c.cond_step ? 1 : 0) + (c.cond_factor ? 1 : 0); }
+
+std::vector<float> conditioning(const SampleConfig& c, Task task, double reynolds) {
+  FLEX_CHECK(reynolds > 0, "conditioning: Reynolds number must be positive, got " << reynolds);
+  std::vector<float> out;
+  out.push_back(static_cast<float>(c.re_scaling == ReScaling::Log10 ? std::log10(reynolds) - 4.0 : reynolds / 1e4));
+  if (c.cond_step) out.push_back(task == Task::Forecast ? static_cast<float>(c.horizon) : 0.0f);
+  if (c.cond_factor) out.push_back(task == Task::SuperResolution ? static_cast<float>(c.factor) / 8.0f : 0.0f);
+  return out;
+}
+
+std::vector<std::int64_t> select_snapshots(const std::string& spec, std::int64_t n, const std::string& where) {
+  std::vector<std::int64_t> out;
+  if (spec == "even" || spec == "odd" || spec == "all") {
+    const std::int64_t start = spec == "odd" ? 1 : 0, stride = spec == "all" ? 1 : 2;
+    for (std::int64_t i = start; i < n; i += stride) out.push_back(i);
+    return out;
+  }
+  std::stringstream list(spec);
+  std::string item;
+  while (std::getline(list, item, ',')) {
+    std::vector<std::string> parts;
+    std::stringstream fields(item);
+    std::string f;
+    while (std::getline(fields, f, ':')) parts.push_back(f);
+    FLEX_REQUIRE(parts.size() == 2 || parts.size() == 3,
+                 where << ": snapshot selection '" << spec << "': use even, odd, all or a:b[:s],... ranges");
+    auto number = [&](const std::string& s) -> std::int64_t {
+      if (s == "end") return n;
+      try {
+        std::size_t used = 0;
+        const long v = std::stol(s, &used);
+        if (used == s.size()) return v;
+      } catch (const std::exception&) {
+      }
+      FLEX_REQUIRE(false, where << ": snapshot selection '" << spec << "': '" << s << "' is not an index");
+    };
+    const std::int64_t a = number(parts[0]), b = number(parts[1]), s = parts.size() == 3 ? number(parts[2]) : 1;
+    FLEX_REQUIRE(0 <= a && a <= b && b <= n && s >= 1,
+                 where << ": snapshot range '" << item << "' outside [0, " << n << "] or stride < 1");
+    for (std::int64_t i = a; i < b; i += s) out.push_back(i);
+  }
+  return out;
+}
+
+Batch collate(Task task, const std::vector<Sample>& samples, std::vector<std::int64_t> indices) {
+  Batch b;
+  b.task = task;
+  b.indices = std::move(indices);
+  if (samples.empty()) return b;
+  std::vector<at::Tensor> in, base, res, cond;
+  for (const auto& s : samples) {
+    in.push_back(s.input);
+    base.push_back(s.base);
+    res.push_back(s.residual);
+    cond.push_back(s.cond);
+  }
+  b.input = torch::stack(in);
+  b.base = torch::stack(base);
+  b.residual = torch::stack(res);
+  b.cond = torch::stack(cond);
+  return b;
+}
+
+Dataset::Dataset(std::vector<SourceEntry> sources, Task task, SampleConfig config)
+    : sources_(std::move(sources)), task_(task), config_(config) {
+  for (const auto& e : sources_) {
+    offsets_.push_back(total_);
+    const auto len = static_cast<std::int64_t>(e.snapshots.size());
+    const std::int64_t positions = task_ == Task::SuperResolution ? len : std::max<std::int64_t>(0, len - 2 * config_.horizon);
+    total_ += positions * config_.patches_per_snapshot;
+    FLEX_CHECK(config_.patch <= e.source->rows() && config_.patch <= e.source->cols(),
+               e.source->name() << ": patch " << config_.patch << " larger than the field");
+  }
+}
+
+Dataset::Locator Dataset::locate(std::int64_t index) const {
+  FLEX_CHECK(index >= 0 && index < total_, "dataset index " << index << " outside [0, " << total_ << ")");
+  std::size_t s = offsets_.size() - 1;
+  while (offsets_[s] > index) --s;
+  std::int64_t position = (index - offsets_[s]) / config_.patches_per_snapshot;
+  if (task_ == Task::Forecast) position += config_.horizon;  // the frame t, with t-h and t+h inside the list
+  return {s, position};
+}
+
+Sample Dataset::get(std::int64_t index, std::uint64_t patch_seed) const {
+  const Locator at = locate(index);
+  const SourceEntry& e = sources_[at.source];
+  const FieldSource& src = *e.source;
+  const std::int64_t p = config_.patch, h = src.rows(), w = src.cols(), ch = config_.channel;
+  // A patch anywhere in the periodic box.
+  const std::int64_t row0 = static_cast<std::int64_t>(mix64(patch_seed) % static_cast<std::uint64_t>(h));
+  const std::int64_t col0 = static_cast<std::int64_t>(mix64(patch_seed ^ 0x5bd1e995ULL) % static_cast<std::uint64_t>(w));
+  const float inv = static_cast<float>(1.0 / config_.norm_std);
+  Sample s;
+  auto c = conditioning(config_, task_, e.reynolds);
+  s.cond = torch::tensor(c, torch::kFloat);
+  if (task_ == Task::SuperResolution) {
+    const std::int64_t snap = e.snapshots[at.position];
+    const WindowSpec spec = sr_read_window(row0, col0, p, config_.factor);
+    at::Tensor window = src.read_window(snap, ch, spec.row0, spec.rows, spec.col0, spec.cols);
+    SrPatch sp = sr_patch_from_window(window, spec, row0, col0, p, config_.factor, h, w);
+    at::Tensor up = (sp.upsampled * inv).unsqueeze(0).contiguous();
+    s.input = up;
+    s.base = up;
+    s.residual = residual(sp.truth * inv, sp.upsampled * inv).unsqueeze(0).contiguous();
+  } else {
+    const std::int64_t k = at.position, hz = config_.horizon;
+    auto frame = [&](std::int64_t pos) { return src.read_window(e.snapshots[pos], ch, row0, p, col0, p) * inv; };
+    at::Tensor prev = frame(k - hz), cur = frame(k), next = frame(k + hz);
+    s.input = torch::stack({prev, cur});
+    s.base = cur.unsqueeze(0);
+    s.residual = residual(next, cur).unsqueeze(0);
+  }
+  return s;
+}
+
+}  // namespace flex::data

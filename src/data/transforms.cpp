@@ -1,0 +1,105 @@
+#include "flex/data/transforms.hpp"
+
+#include <torch/torch.h>
+
+#include <cmath>
+
+#include "flex/core/error.hpp"
+
+namespace flex::data {
+namespace {
+
+// Keys (1981), eq. (15): W(x) = (a+2)|x|^3 - (a+3)|x|^2 + 1 on |x| <= 1,
+// a|x|^3 - 5a|x|^2 + 8a|x| - 4a on 1 < |x| < 2, 0 beyond.
+double keys_kernel(double x, double a) {
+  x = std::abs(x);
+  if (x <= 1.0) return ((a + 2.0) * x - (a + 3.0)) * x * x + 1.0;
+  if (x < 2.0) return ((a * x - 5.0 * a) * x + 8.0 * a) * x - 4.0 * a;
+  return 0.0;
+}
+
+// Source coordinate of output i: PyTorch's area_pixel_compute_source_index
+// for align_corners=False, cubic (no clamping at 0).
+double source_coordinate(std::int64_t i, std::int64_t factor) {
+  return (static_cast<double>(i) + 0.5) / static_cast<double>(factor) - 0.5;
+}
+
+std::int64_t floor_div(std::int64_t a, std::int64_t b) { return a >= 0 ? a / b : -((-a + b - 1) / b); }
+std::int64_t mod(std::int64_t a, std::int64_t n) { return ((a % n) + n) % n; }
+
+}  // namespace
+
+at::Tensor subsample(const at::Tensor& x, std::int64_t factor) {
+  FLEX_CHECK(factor >= 1 && x.dim() >= 2, "subsample: factor " << factor << ", dim " << x.dim());
+  using torch::indexing::Slice;
+  return x.index({"...", Slice(0, torch::indexing::None, factor), Slice(0, torch::indexing::None, factor)});
+}
+
+LowResWindow bicubic_window(std::int64_t out_begin, std::int64_t out_count, std::int64_t factor) {
+  FLEX_CHECK(out_count > 0, "bicubic_window: empty output");
+  const auto first = static_cast<std::int64_t>(std::floor(source_coordinate(out_begin, factor))) - 1;
+  const auto last = static_cast<std::int64_t>(std::floor(source_coordinate(out_begin + out_count - 1, factor))) + 2;
+  return {first, last - first + 1};
+}
+
+at::Tensor bicubic_matrix(std::int64_t out_begin, std::int64_t out_count, std::int64_t factor, std::int64_t lr_begin,
+                          std::int64_t lr_count, std::int64_t n_lr, double a) {
+  FLEX_CHECK(n_lr > 0 && lr_count > 0, "bicubic_matrix: empty low-res axis");
+  auto m = torch::zeros({out_count, lr_count}, torch::kDouble);
+  auto acc = m.accessor<double, 2>();
+  for (std::int64_t i = 0; i < out_count; ++i) {
+    const double s = source_coordinate(out_begin + i, factor);
+    const auto j0 = static_cast<std::int64_t>(std::floor(s));
+    const double t = s - static_cast<double>(j0);
+    for (std::int64_t k = -1; k <= 2; ++k) {
+      const std::int64_t j = j0 + k;
+      // Column holding j (mod n_lr): the window may be the whole axis or a slice of it.
+      std::int64_t col = mod(j - lr_begin, n_lr);
+      FLEX_CHECK(col < lr_count, "bicubic_matrix: low-res index " << j << " outside window [" << lr_begin << ", "
+                                                                  << lr_begin + lr_count << ")");
+      acc[i][col] += keys_kernel(t - static_cast<double>(k), a);
+    }
+  }
+  return m;
+}
+
+at::Tensor upsample_bicubic_periodic(const at::Tensor& lr, std::int64_t factor, double a) {
+  FLEX_CHECK(lr.dim() >= 2, "upsample_bicubic_periodic: need [..., h, w]");
+  const std::int64_t h = lr.size(-2), w = lr.size(-1);
+  auto mr = bicubic_matrix(0, h * factor, factor, 0, h, h, a).to(lr.options());
+  auto mc = bicubic_matrix(0, w * factor, factor, 0, w, w, a).to(lr.options());
+  return torch::matmul(torch::matmul(mr, lr), mc.t());
+}
+
+WindowSpec sr_read_window(std::int64_t row0, std::int64_t col0, std::int64_t patch, std::int64_t factor) {
+  const LowResWindow r = bicubic_window(row0, patch, factor), c = bicubic_window(col0, patch, factor);
+  return {r.begin * factor, c.begin * factor, (r.count - 1) * factor + 1, (c.count - 1) * factor + 1};
+}
+
+SrPatch sr_patch_from_window(const at::Tensor& window, const WindowSpec& spec, std::int64_t row0, std::int64_t col0,
+                             std::int64_t patch, std::int64_t factor, std::int64_t n_rows, std::int64_t n_cols) {
+  FLEX_CHECK(n_rows % factor == 0 && n_cols % factor == 0,
+             "field " << n_rows << "x" << n_cols << " is not divisible by the SR factor " << factor);
+  FLEX_CHECK(window.size(-2) == spec.rows && window.size(-1) == spec.cols, "window shape does not match its spec");
+  FLEX_CHECK(spec.row0 % factor == 0 && spec.col0 % factor == 0, "window must start on the low-res grid");
+  const std::int64_t lr_r0 = floor_div(spec.row0, factor), lr_c0 = floor_div(spec.col0, factor);
+  at::Tensor lr = subsample(window, factor);
+  auto mr = bicubic_matrix(row0, patch, factor, lr_r0, lr.size(-2), n_rows / factor).to(window.options());
+  auto mc = bicubic_matrix(col0, patch, factor, lr_c0, lr.size(-1), n_cols / factor).to(window.options());
+  SrPatch out;
+  out.upsampled = torch::matmul(torch::matmul(mr, lr), mc.t());
+  // The patch inside the window (global row0 may differ from spec.row0 by a wrap).
+  const std::int64_t dr = mod(row0 - spec.row0, n_rows), dc = mod(col0 - spec.col0, n_cols);
+  FLEX_CHECK(dr + patch <= spec.rows && dc + patch <= spec.cols, "patch outside its read window");
+  out.truth = window.narrow(-2, dr, patch).narrow(-1, dc, patch);
+  return out;
+}
+
+at::Tensor cut_patch_periodic(const at::Tensor& x, std::int64_t row0, std::int64_t col0, std::int64_t patch) {
+  const std::int64_t h = x.size(-2), w = x.size(-1);
+  auto rows = torch::remainder(torch::arange(row0, row0 + patch, torch::kLong), h);
+  auto cols = torch::remainder(torch::arange(col0, col0 + patch, torch::kLong), w);
+  return x.index_select(-2, rows).index_select(-1, cols);
+}
+
+}  // namespace flex::data

@@ -1,0 +1,168 @@
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+#include <unistd.h>
+
+#include <set>
+
+#include "flex/core/error.hpp"
+#include "flex/data/loader.hpp"
+#include "flex/data/transforms.hpp"
+#include "flex/io/fields.hpp"
+
+using namespace flex;
+using namespace flex::data;
+
+namespace {
+
+int world_rank() {
+  int r = 0;
+  MPI_Comm_rank(MPI_COMM_WORLD, &r);
+  return r;
+}
+int world_size() {
+  int s = 1;
+  MPI_Comm_size(MPI_COMM_WORLD, &s);
+  return s;
+}
+
+// A (u, v, w)-like field set whose vorticity encodes (snapshot, row, col).
+at::Tensor fields(int64_t n, int64_t h, int64_t w) {
+  auto t = torch::arange(n, torch::kFloat).view({n, 1, 1, 1}) * 1000 +
+           torch::arange(h, torch::kFloat).view({1, 1, h, 1}) + torch::arange(w, torch::kFloat).view({1, 1, 1, w}) / 100;
+  return torch::cat({torch::zeros({n, 2, h, w}), t}, 1);
+}
+
+SampleConfig small_config() {
+  SampleConfig c;
+  c.patch = 16;
+  c.factor = 4;
+  c.norm_std = 2.0;
+  return c;
+}
+
+}  // namespace
+
+TEST(Split, EvenOddAllAndRanges) {
+  EXPECT_EQ(select_snapshots("even", 5, "t"), (std::vector<int64_t>{0, 2, 4}));
+  EXPECT_EQ(select_snapshots("odd", 5, "t"), (std::vector<int64_t>{1, 3}));
+  EXPECT_EQ(select_snapshots("all", 3, "t"), (std::vector<int64_t>{0, 1, 2}));
+  EXPECT_EQ(select_snapshots("0:3,7:end:2", 12, "t"), (std::vector<int64_t>{0, 1, 2, 7, 9, 11}));
+  EXPECT_THROW(select_snapshots("0:20", 12, "deck.ini: data.train_snapshots"), InputError);
+  EXPECT_THROW(select_snapshots("evens", 12, "t"), InputError);
+  // Train and validation never share a snapshot.
+  auto tr = select_snapshots("even", 101, "t"), va = select_snapshots("odd", 101, "t");
+  std::set<int64_t> all(tr.begin(), tr.end());
+  for (auto i : va) EXPECT_EQ(all.count(i), 0u);
+}
+
+TEST(Shuffle, DeterministicPermutationPerEpoch) {
+  auto a = epoch_order(100, 42), b = epoch_order(100, 42), c = epoch_order(100, 43);
+  EXPECT_EQ(a, b);
+  EXPECT_NE(a, c);
+  std::set<int64_t> seen(a.begin(), a.end());
+  EXPECT_EQ(seen.size(), 100u);
+  EXPECT_EQ(*seen.rbegin(), 99);
+}
+
+TEST(Conditioning, ReynoldsScaling) {
+  SampleConfig c;
+  EXPECT_FLOAT_EQ(conditioning(c, Task::SuperResolution, 1e4)[0], 0.0f);
+  EXPECT_FLOAT_EQ(conditioning(c, Task::SuperResolution, 1e3)[0], -1.0f);
+  c.re_scaling = ReScaling::Linear;
+  c.cond_step = c.cond_factor = true;
+  auto v = conditioning(c, Task::Forecast, 32000);
+  ASSERT_EQ(v.size(), 3u);
+  EXPECT_FLOAT_EQ(v[0], 3.2f);
+  EXPECT_FLOAT_EQ(v[1], 1.0f);
+  EXPECT_FLOAT_EQ(v[2], 0.0f);
+}
+
+TEST(Dataset, SuperResolutionSampleIsResidualOfBicubic) {
+  auto f = fields(6, 32, 32);
+  std::shared_ptr<const FieldSource> src = tensor_source(f, 8000);
+  Dataset ds({{src, 8000, select_snapshots("even", 6, "t")}}, Task::SuperResolution, small_config());
+  ASSERT_EQ(ds.size(), 3);
+  Sample s = ds.get(1, 99);  // snapshot 2
+  ASSERT_EQ(s.input.sizes(), (std::vector<int64_t>{1, 16, 16}));
+  // truth = base + residual, and the truth is a patch of snapshot 2 (scaled by 1/std).
+  auto truth = (s.base + s.residual) * 2.0;
+  auto whole = f[2][2].to(torch::kDouble);
+  const double v00 = truth[0][0][0].item<double>();
+  const int64_t snap = static_cast<int64_t>(std::floor(v00 / 1000));
+  EXPECT_EQ(snap, 2);
+  const int64_t r0 = static_cast<int64_t>(std::floor(v00 - 2000 + 1e-3));
+  const int64_t c0 = std::llround((v00 - 2000 - r0) * 100);
+  EXPECT_LT((truth.squeeze(0).to(torch::kDouble) - cut_patch_periodic(whole, r0, c0, 16)).abs().max().item<double>(), 1e-3);
+  auto up = upsample_bicubic_periodic(subsample(whole, 4), 4);
+  EXPECT_LT((s.base.squeeze(0).to(torch::kDouble) * 2.0 - cut_patch_periodic(up, r0, c0, 16)).abs().max().item<double>(), 1e-3);
+  EXPECT_NEAR(s.cond[0].item<float>(), std::log10(8000.0) - 4, 1e-6);
+}
+
+TEST(Dataset, ForecastSampleUsesNeighboursInTheSplit) {
+  auto f = fields(10, 16, 16);
+  std::shared_ptr<const FieldSource> src = tensor_source(f, 1000);
+  auto cfg = small_config();
+  cfg.patch = 8;
+  Dataset ds({{src, 1000, select_snapshots("even", 10, "t")}}, Task::Forecast, cfg);  // list 0,2,4,6,8
+  ASSERT_EQ(ds.size(), 3);  // t = 2, 4, 6
+  Sample s = ds.get(0, 5);
+  auto snap = [](const at::Tensor& x) { return std::floor(x[0][0].item<double>() * 2.0 / 1000 + 1e-6); };
+  EXPECT_EQ(snap(s.input[0]), 0);
+  EXPECT_EQ(snap(s.input[1]), 2);
+  EXPECT_TRUE(torch::allclose(s.base[0], s.input[1]));
+  EXPECT_NEAR(s.residual.mean().item<double>() * 2.0, 2000.0, 1e-2);  // x_4 - x_2
+}
+
+TEST(Loader, RanksPartitionTheGlobalBatchAndPrefetchIsInvisible) {
+  auto f = fields(40, 16, 16);
+  std::shared_ptr<const FieldSource> src = tensor_source(f, 1000);
+  auto cfg = small_config();
+  cfg.patch = 8;
+  Dataset ds({{src, 1000, select_snapshots("all", 40, "t")}}, Task::SuperResolution, cfg);
+  const int r = world_rank(), n = world_size();
+  LoaderOptions o;
+  o.batch = 3;
+  o.rank = r;
+  o.ranks = n;
+  o.seed = 11;
+  Loader with_prefetch(ds, o, 2);
+  o.prefetch = 0;
+  Loader on_demand(ds, o, 2);
+  for (int64_t step = 2; step < 2 + 2 * with_prefetch.steps_per_epoch(); ++step) {
+    Batch a = with_prefetch.next(), b = on_demand.next();
+    EXPECT_EQ(a.indices, b.indices);
+    EXPECT_TRUE(torch::equal(a.residual, b.residual));
+    // Union over ranks = the step's slice of the epoch order.
+    std::vector<int64_t> all(static_cast<size_t>(o.batch * n));
+    MPI_Allgather(a.indices.data(), static_cast<int>(o.batch), MPI_INT64_T, all.data(), static_cast<int>(o.batch),
+                  MPI_INT64_T, MPI_COMM_WORLD);
+    const int64_t spe = with_prefetch.steps_per_epoch();
+    auto order = with_prefetch.order(step / spe);
+    std::vector<int64_t> expected(order.begin() + (step % spe) * o.batch * n,
+                                  order.begin() + (step % spe + 1) * o.batch * n);
+    EXPECT_EQ(all, expected);
+  }
+  EXPECT_NE(with_prefetch.order(0), with_prefetch.order(1));
+}
+
+TEST(FieldFile, HyperslabWindowsMatchMemoryWithWrap) {
+  const std::string path = "/tmp/flex_data_test_" + std::to_string(getpid()) + "_" + std::to_string(world_rank()) + ".h5";
+  auto f = fields(3, 24, 20);
+  {
+    io::WriterOptions wo;
+    wo.overwrite = true;
+    wo.write_xdmf = false;
+    io::FieldWriter w(path, MPI_COMM_SELF, {3, 3, 24, 20}, wo);
+    w.write(io::Hyperslab{0, 3, 0, 3, 0, 24, 0, 20}, f.data_ptr<float>());
+    w.set_attribute("Re", 16000.0);
+    w.close();
+  }
+  auto file = open_field_file(path);
+  auto mem = tensor_source(f, 16000);
+  EXPECT_EQ(file->reynolds(), 16000.0);
+  EXPECT_EQ(file->rows(), 24);
+  for (auto [r0, c0] : std::vector<std::pair<int64_t, int64_t>>{{0, 0}, {20, 15}, {-3, -7}, {5, 19}})
+    EXPECT_TRUE(torch::equal(file->read_window(1, 2, r0, 10, c0, 9), mem->read_window(1, 2, r0, 10, c0, 9)));
+  EXPECT_TRUE(torch::equal(file->read_window(2, 2, 0, 24, 0, 20), f[2][2]));
+  std::remove(path.c_str());
+}

@@ -1,0 +1,94 @@
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include "flex/core/error.hpp"
+#include "flex/data/transforms.hpp"
+
+using namespace flex::data;
+
+namespace {
+double max_abs(const at::Tensor& a) { return a.abs().max().item<double>(); }
+}  // namespace
+
+TEST(Transforms, SubsampleTakesEveryFactorthPoint) {
+  auto x = torch::arange(16 * 16, torch::kFloat).reshape({1, 16, 16});
+  auto lr = subsample(x, 8);
+  ASSERT_EQ(lr.sizes(), (std::vector<int64_t>{1, 2, 2}));
+  EXPECT_EQ(lr[0][1][1].item<float>(), 8 * 16 + 8);
+}
+
+// Away from the edges, PyTorch's bicubic (which clamps at the edges) and ours
+// (which wraps) must agree: compare on a circularly padded field.
+TEST(Transforms, MatchesPyTorchBicubicOnPeriodicPadding) {
+  torch::manual_seed(3);
+  const int64_t n = 12, f = 8, pad = 3;
+  auto lr = torch::randn({2, 1, n, n}, torch::kDouble);
+  auto ours = upsample_bicubic_periodic(lr, f);
+  auto padded = torch::cat({lr.narrow(2, n - pad, pad), lr, lr.narrow(2, 0, pad)}, 2);
+  padded = torch::cat({padded.narrow(3, n - pad, pad), padded, padded.narrow(3, 0, pad)}, 3);
+  namespace F = torch::nn::functional;
+  auto theirs = F::interpolate(padded, F::InterpolateFuncOptions()
+                                           .scale_factor(std::vector<double>{double(f), double(f)})
+                                           .mode(torch::kBicubic)
+                                           .align_corners(false));
+  theirs = theirs.narrow(2, pad * f, n * f).narrow(3, pad * f, n * f);
+  EXPECT_LT(max_abs(ours - theirs), 1e-12);
+}
+
+// Keys (1981): a = -1/2 is the only parameter with third-order accuracy
+// (quadratics reproduced exactly); a = -3/4 (PyTorch's) keeps the partition
+// of unity (constants exact) but not even linear functions.
+TEST(Transforms, PolynomialReproduction) {
+  const int64_t f = 8, n_lr = 1000, lr0 = 100, count = 40;
+  auto j = torch::arange(lr0, lr0 + count, torch::kDouble);
+  const int64_t out0 = (lr0 + 4) * f, nout = 20 * f;  // inside the window, far from wrap
+  auto s = (torch::arange(out0, out0 + nout, torch::kDouble) + 0.5) / f - 0.5;
+  auto quad = [](const at::Tensor& x) { return 0.3 * x * x - 2.0 * x + 1.5; };
+  auto lin = [](const at::Tensor& x) { return -1.25 * x + 4.0; };
+  auto m_keys = bicubic_matrix(out0, nout, f, lr0, count, n_lr, -0.5);
+  auto m_torch = bicubic_matrix(out0, nout, f, lr0, count, n_lr);
+  EXPECT_LT(max_abs(torch::matmul(m_keys, quad(j)) - quad(s)), 1e-9);
+  EXPECT_LT(max_abs(torch::matmul(m_keys, lin(j)) - lin(s)), 1e-9);
+  EXPECT_LT(max_abs(torch::matmul(m_torch, torch::full_like(j, 3.0)) - 3.0), 1e-12);
+  EXPECT_GT(max_abs(torch::matmul(m_torch, lin(j)) - lin(s)), 1e-3);
+}
+
+TEST(Transforms, PeriodicShiftEquivariance) {
+  torch::manual_seed(4);
+  const int64_t f = 4;
+  auto lr = torch::randn({6, 5}, torch::kDouble);
+  auto up = upsample_bicubic_periodic(lr, f);
+  auto up_shifted = upsample_bicubic_periodic(torch::roll(lr, {1, -2}, {0, 1}), f);
+  EXPECT_LT(max_abs(up_shifted - torch::roll(up, {f, -2 * f}, {0, 1})), 1e-12);
+  // Interpolating: constant fields stay constant, including across the wrap.
+  EXPECT_LT(max_abs(upsample_bicubic_periodic(torch::full({3, 3}, 2.5, torch::kDouble), 8) - 2.5), 1e-12);
+}
+
+// The window path (what the loader reads) gives the whole-field values, also
+// for patches that wrap around the box.
+TEST(Transforms, WindowEqualsWholeField) {
+  torch::manual_seed(5);
+  const int64_t n = 64, f = 8, p = 24;
+  auto field = torch::randn({n, n}, torch::kDouble);
+  auto up = upsample_bicubic_periodic(subsample(field, f), f);
+  for (auto [r0, c0] : std::vector<std::pair<int64_t, int64_t>>{{0, 0}, {13, 40}, {60, 5}, {45, 57}, {63, 63}}) {
+    const WindowSpec spec = sr_read_window(r0, c0, p, f);
+    auto window = cut_patch_periodic(field, spec.row0, spec.col0, std::max(spec.rows, spec.cols))
+                      .narrow(0, 0, spec.rows)
+                      .narrow(1, 0, spec.cols);
+    SrPatch sp = sr_patch_from_window(window, spec, r0, c0, p, f, n, n);
+    EXPECT_LT(max_abs(sp.upsampled - cut_patch_periodic(up, r0, c0, p)), 1e-12) << r0 << "," << c0;
+    EXPECT_TRUE(torch::equal(sp.truth, cut_patch_periodic(field, r0, c0, p)));
+  }
+  // The whole field as one patch.
+  const WindowSpec all = sr_read_window(0, 0, n, f);
+  auto window = cut_patch_periodic(field, all.row0, all.col0, all.rows);
+  EXPECT_LT(max_abs(sr_patch_from_window(window, all, 0, 0, n, f, n, n).upsampled - up), 1e-12);
+}
+
+TEST(Transforms, BicubicWindowCoversTheStencil) {
+  const LowResWindow w = bicubic_window(0, 8, 8);  // sources -0.44..0.44: low-res -2..2
+  EXPECT_EQ(w.begin, -2);
+  EXPECT_EQ(w.count, 5);
+  EXPECT_THROW(bicubic_matrix(0, 8, 8, 0, 2, 100), flex::Error);  // window too small: -2 missing
+}
