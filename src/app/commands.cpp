@@ -4,6 +4,7 @@
 
 #include "flex/app/info_command.hpp"
 #include "flex/core/deck.hpp"
+#include "flex/dns/command.hpp"
 #include "flex/io/inspect_command.hpp"
 
 namespace flex {
@@ -11,6 +12,7 @@ namespace flex {
 const std::vector<Command>& commands() {
   static const std::vector<Command> table = {
       {"info", "report the build, devices, threads and BLAS this run would use", declare_info_keys, run_info},
+      {"dns", "2D Navier–Stokes–Kraichnan turbulence DNS: writes reference fields", declare_dns_keys, run_dns},
       {"inspect", "shape, metadata and per-channel statistics of a field file", declare_inspect_keys, run_inspect},
   };
   return table;

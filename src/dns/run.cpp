@@ -1,0 +1,244 @@
+#include "flex/dns/run.hpp"
+
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <sstream>
+
+#include "flex/core/collectives.hpp"
+#include "flex/core/error.hpp"
+#include "flex/core/log.hpp"
+#include "flex/core/output.hpp"
+#include "flex/core/profiler.hpp"
+#include "flex/dns/checkpoint.hpp"
+#include "flex/dns/initial.hpp"
+#include "flex/dns/snapshots.hpp"
+#include "flex/dns/solver.hpp"
+#include "flex/io/fields.hpp"
+
+namespace fs = std::filesystem;
+
+namespace flex::dns {
+
+namespace {
+
+// Runs `check` on rank 0 (file-system state) and raises its InputError on every rank.
+template <class F>
+void on_root(MPI_Comm comm, F check) {
+  int rank = 0;
+  MPI_Comm_rank(comm, &rank);
+  std::string error;
+  if (rank == 0) {
+    try {
+      check();
+    } catch (const InputError& e) {
+      error = e.what();
+    }
+  }
+  error = comm::broadcast(error, comm);
+  FLEX_REQUIRE(error.empty(), error);
+}
+
+bool non_empty_dir(const std::string& dir) { return fs::is_directory(dir) && !fs::is_empty(dir); }
+
+// Output checks before any work; returns the checkpoint to continue from ("" for a fresh start).
+std::string prepare_outputs(const RunConfig& c, MPI_Comm comm) {
+  std::string checkpoint;
+  if (!c.restart.empty()) {
+    checkpoint = c.restart == "latest" ? latest_checkpoint(c.checkpoint_dir(), comm) : c.restart;
+    FLEX_REQUIRE(!checkpoint.empty(), "dns.restart = latest: no checkpoint in " << c.checkpoint_dir());
+  }
+  on_root(comm, [&] {
+    output::ensure_writable(c.field_path(), c.overwrite);
+    if (!checkpoint.empty()) {
+      FLEX_REQUIRE(fs::exists(checkpoint), "dns.restart = " << c.restart << ": " << checkpoint << " does not exist");
+    } else {
+      for (const auto& dir : {c.parts_dir(), c.checkpoint_dir()}) {
+        FLEX_REQUIRE(c.overwrite || !non_empty_dir(dir),
+                     dir << " holds an interrupted run: continue it with dns.restart=latest, or set "
+                            "run.overwrite=true to start afresh");
+        fs::remove_all(dir);
+      }
+    }
+    for (const auto& dir : {c.parts_dir(), c.checkpoint_dir()}) {
+      std::error_code ec;
+      fs::create_directories(dir, ec);
+      FLEX_REQUIRE(!ec, dir << ": cannot create (run.output_dir not writable?)");
+    }
+  });
+  return checkpoint;
+}
+
+std::string diagnostics_csv(const std::vector<DiagnosticRow>& rows) {
+  std::ostringstream out;
+  out << "step,t,energy,enstrophy,max_vorticity,cfl,dt\n";
+  char line[256];
+  for (const auto& r : rows) {
+    std::snprintf(line, sizeof line, "%.0f,%.17g,%.17g,%.17g,%.17g,%.17g,%.17g\n", r[0], r[1], r[2], r[3], r[4],
+                  r[5], r[6]);
+    out << line;
+  }
+  return out.str();
+}
+
+void write_diagnostics(const RunConfig& c, const RunState& state, MPI_Comm comm) {
+  on_root(comm, [&] { output::write_text_atomic(c.diagnostics_path(), diagnostics_csv(state.diagnostics)); });
+}
+
+// ω of one snapshot of dns.init_file; returns its time (0 if the file has none).
+double read_initial_file(const RunConfig& c, Field& omega, MPI_Comm comm) {
+  io::FieldReader reader(c.init_file, comm);
+  const io::FieldShape shape = reader.shape();
+  FLEX_REQUIRE(shape.h == c.n && shape.w == c.n, "dns.init_file = " << c.init_file << " holds " << shape.h << "x"
+                                                                    << shape.w << " fields but grid.n = " << c.n);
+  FLEX_REQUIRE(shape.c == 1 || shape.c == 3,
+               "dns.init_file = " << c.init_file << ": expected 3 channels (u, v, ω) or one (ω), found " << shape.c);
+  const long index = c.init_index < 0 ? shape.n - 1 : c.init_index;
+  FLEX_REQUIRE(index < shape.n, "dns.init_index = " << c.init_index << " but " << c.init_file << " holds "
+                                                    << shape.n << " snapshots");
+  const Slab& s = omega.slab();
+  const auto data = reader.read({index, 1, shape.c - 1, 1, s.row0, s.rows, 0, s.n});
+  for (long i = 0; i < s.rows; ++i)
+    for (long j = 0; j < s.n; ++j) omega(i, j) = data[i * s.n + j];
+  if (!reader.has_attribute("time")) return 0.0;
+  const auto times = reader.attribute_doubles("time");
+  return static_cast<long>(times.size()) == shape.n ? times[index] : 0.0;
+}
+
+// Largest stable step at the target CFL: advective Δt max(|u|+|v|)/h = cfl, and
+// the diffusive/drag reach of RK3 on the real axis (≈ 2.51) scaled alike.
+double adaptive_dt(const RunConfig& c, const Physics& p, const Diagnostics& d, double h) {
+  double dt = c.dt;
+  if (d.max_speed > 0) dt = std::min(dt, c.cfl * h / d.max_speed);
+  const double damping = 8.0 * p.inv_re / (h * h) + p.drag;
+  if (damping > 0) dt = std::min(dt, c.cfl / kRk3CflLimit * 2.51 / damping);
+  return dt;
+}
+
+}  // namespace
+
+RunSummary run_dns_simulation(const RunConfig& c, const std::string& deck_text, MPI_Comm comm) {
+  int rank = 0, size = 1;
+  MPI_Comm_rank(comm, &rank);
+  MPI_Comm_size(comm, &size);
+  const std::string checkpoint = prepare_outputs(c, comm);
+  on_root(comm, [&] { output::write_text_atomic(c.deck_path(), deck_text); });
+
+  const Slab slab = Slab::of_rank(c.n, rank, size);
+  const double h = slab.h();
+  Solver solver(slab, comm, physics_of(c), c.planner);
+  SnapshotStore store(c, slab, comm);
+  RunState state;
+  if (!checkpoint.empty()) {
+    state = read_checkpoint(checkpoint, solver.mutable_vorticity(), comm);
+    FLEX_REQUIRE(state.re == c.re || (std::isinf(state.re) && std::isinf(c.re)),
+                 checkpoint << ": written with dns.re = " << state.re << ", but dns.re = " << c.re);
+    log::info("dns: continuing from ", checkpoint, " (step ", state.step, ", t = ", state.t, ")");
+  } else {
+    if (c.init == "kraichnan") {
+      kraichnan(solver.spectral(), c.k0, c.seed, solver.mutable_vorticity());
+    } else if (c.init == "taylor_green") {
+      taylor_green(c.tg_wavenumber, solver.mutable_vorticity());
+    } else {
+      state.t0 = read_initial_file(c, solver.mutable_vorticity(), comm);
+    }
+    state.t = state.t0, state.re = c.re, state.seed = c.seed;
+  }
+  const long count = snapshot_count(c, state.t0);
+  FLEX_REQUIRE(count >= 1 && state.next_snapshot <= count,
+               "dns.t_end = " << c.t_end << " ends before the run's time " << state.t);
+  // Fixed steps: the interval split into equal steps no longer than dns.dt.
+  const double steps_per_snapshot = std::max(1.0, std::ceil(c.snapshot_interval / c.dt * (1.0 - 1e-12)));
+  const double fixed_dt = c.snapshot_interval / steps_per_snapshot;
+  const Physics& physics = solver.physics();
+  {
+    const Diagnostics d = solver.diagnostics();
+    const double damping = 8.0 * physics.inv_re / (h * h) + physics.drag;
+    FLEX_REQUIRE(c.adaptive_dt || cfl_number(d, fixed_dt, h) <= kRk3CflLimit,
+                 "dns.dt = " << c.dt << " gives CFL " << cfl_number(d, fixed_dt, h)
+                             << " on the initial field, above the RK3 limit √3: lower dns.dt or use dns.dt_mode=cfl");
+    FLEX_REQUIRE(c.adaptive_dt || fixed_dt * damping <= 2.51,
+                 "dns.dt = " << c.dt << " exceeds the RK3 diffusive stability limit " << 2.51 / damping
+                             << " for dns.re and grid.n");
+  }
+  log::info("dns: ", c.n, "² grid on ", size, " rank(s), Re = ", c.re, ", ", count, " snapshots to t = ",
+            state.t0 + (count - 1) * c.snapshot_interval, " → ", c.field_path());
+
+  if (state.next_snapshot == 0) {
+    store.write(0, state.t0, solver.vorticity(), solver.streamfunction());
+    state.next_snapshot = 1;
+  }
+  RunSummary summary;
+  const double wall_start = MPI_Wtime(), t_start = state.t;
+  const double t_last = state.t0 + (count - 1) * c.snapshot_interval;
+  auto save_checkpoint = [&] {
+    FLEX_PROFILE("dns::checkpoint");
+    write_checkpoint(checkpoint_name(c.checkpoint_dir(), state.step), solver.vorticity(), state, comm);
+    write_diagnostics(c, state, comm);
+  };
+  while (state.next_snapshot < count) {
+    const Diagnostics d = solver.diagnostics();
+    FLEX_CHECK(std::isfinite(d.energy) && std::isfinite(d.max_speed),
+               "the solution blew up at step " << state.step << ", t = " << state.t << ": lower dns.dt / dns.cfl");
+    const double target = state.t0 + state.next_snapshot * c.snapshot_interval;
+    double dt = c.adaptive_dt ? adaptive_dt(c, physics, d, h) : fixed_dt;
+    const bool lands = state.t + dt * (1.0 + 1e-6) >= target;
+    if (lands) dt = target - state.t;
+    const double cfl = cfl_number(d, dt, h);
+    FLEX_CHECK(cfl <= kRk3CflLimit, "CFL " << cfl << " above the RK3 limit √3 at step " << state.step << ", t = "
+                                           << state.t << ": lower dns.dt or use dns.dt_mode=cfl");
+    if (state.step % c.diagnostics_interval == 0)
+      state.diagnostics.push_back({double(state.step), state.t, d.energy, d.enstrophy, d.max_vorticity, cfl, dt});
+    if (state.step % c.progress_interval == 0) {
+      const double wall = MPI_Wtime() - wall_start;
+      const double rate = summary.steps > 0 ? summary.steps / wall : 0.0;
+      const double sim_rate = wall > 0 ? (state.t - t_start) / wall : 0.0;
+      log::progress("dns", state.step,
+                    {{"t", state.t},
+                     {"dt", dt},
+                     {"energy", d.energy},
+                     {"enstrophy", d.enstrophy},
+                     {"cfl", cfl},
+                     {"steps_per_s", rate},
+                     {"eta_s", sim_rate > 0 ? (t_last - state.t) / sim_rate : 0.0}});
+    }
+    solver.step(dt);
+    ++state.step, ++summary.steps;
+    state.t = lands ? target : state.t + dt;
+    if (lands) {
+      FLEX_PROFILE("dns::snapshot");
+      store.write(state.next_snapshot, state.t, solver.vorticity(), solver.streamfunction());
+      ++state.next_snapshot;
+    }
+    const bool stop = c.max_steps > 0 && summary.steps >= c.max_steps && state.next_snapshot < count;
+    if ((c.checkpoint_interval > 0 && state.step % c.checkpoint_interval == 0) || stop) save_checkpoint();
+    if (stop) {
+      log::info("dns: stopped after ", summary.steps, " steps (dns.max_steps) at t = ", state.t,
+                "; continue with dns.restart=latest");
+      summary.total_steps = state.step, summary.snapshots = state.next_snapshot, summary.t = state.t;
+      return summary;
+    }
+  }
+  const Diagnostics d = solver.diagnostics();
+  state.diagnostics.push_back({double(state.step), state.t, d.energy, d.enstrophy, d.max_vorticity, 0.0, 0.0});
+  write_diagnostics(c, state, comm);
+  {
+    FLEX_PROFILE("dns::assemble");
+    store.assemble(count, [&](io::FieldWriter& w) {
+      w.set_attribute("Re", c.re);
+      w.set_attribute("dt", c.adaptive_dt ? c.dt : fixed_dt);
+      w.set_attribute("dt_mode", c.adaptive_dt ? "cfl" : "fixed");
+      w.set_attribute("grid", std::vector<double>{double(c.n), double(c.n)});
+      w.set_attribute("seed", static_cast<double>(c.seed));
+      w.set_attribute("init", c.init);
+      w.set_attribute("deck", deck_text);
+    });
+  }
+  on_root(comm, [&] { fs::remove_all(c.checkpoint_dir()); });
+  log::info("dns: ", state.step, " steps to t = ", state.t, ", ", count, " snapshots in ", c.field_path(),
+            ", diagnostics in ", c.diagnostics_path());
+  summary.total_steps = state.step, summary.snapshots = count, summary.t = state.t, summary.finished = true;
+  return summary;
+}
+
+}  // namespace flex::dns
