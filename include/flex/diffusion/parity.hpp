@@ -1,0 +1,41 @@
+// Numerical parity with the authors' reference implementation: a state dict
+// saved by it (torch.save) plus an HDF5 fixture of its inputs and outputs
+// (shared/reference/fixtures/README.md). flex must reproduce the network
+// output for both tasks and the 2-step DDIM sample to float32 round-off.
+#pragma once
+
+#include <c10/core/Device.h>
+
+#include <string>
+#include <vector>
+
+#include "flex/model/config.hpp"
+
+namespace flex::diffusion {
+
+struct ParityItem {
+  std::string name;     // fixture dataset compared
+  double max_abs_diff;  // max |ours - reference|
+  double ref_std;       // std of the reference field
+  double relative() const { return ref_std > 0 ? max_abs_diff / ref_std : max_abs_diff; }
+};
+
+struct ParityResult {
+  model::FlexConfig config;
+  std::vector<ParityItem> items;
+  double tolerance = 1e-4;  // on relative()
+  bool passed() const;
+};
+
+// Network configuration from the fixture's attributes (img, channels, blocks,
+// depth, heads) and dataset shapes (channels, frames, conditioning scalars);
+// the tasks are those the fixture has outputs for (v_sr, v_fc).
+model::FlexConfig fixture_config(const std::string& fixture);
+
+// Loads `checkpoint` into the fixture's configuration (strict: every name
+// must match), runs the network in eval mode on `device`, and compares
+// v_sr, v_fc, sample_sr_2steps and the schedule quantities (logsnr, alpha,
+// sigma, z_from_r, v_target) where the fixture has them.
+ParityResult run_parity(const std::string& checkpoint, const std::string& fixture, const c10::Device& device);
+
+}  // namespace flex::diffusion
