@@ -3,6 +3,7 @@
 #include "flex/analysis/metrics.hpp"
 #include "flex/core/collectives.hpp"
 #include "flex/core/error.hpp"
+#include "policy.hpp"
 #include "rows.hpp"
 
 namespace flex::analysis {
@@ -17,11 +18,12 @@ double continuity_error(const Slab& u, const Slab& v, double dx, double dy) {
   const double cx = 1.0 / (12.0 * dx), cy = 1.0 / (12.0 * dy);
   double local = 0;
   Kokkos::parallel_reduce(
-      "analysis::continuity", Kokkos::RangePolicy<ExecSpace>(0, n * cols),
-      KOKKOS_LAMBDA(const long i, double& acc) {
-        const long r = i / cols, c = i % cols, R = r + 2;
-        const long cm2 = (c - 2 + cols) % cols, cm1 = (c - 1 + cols) % cols;
-        const long cp1 = (c + 1) % cols, cp2 = (c + 2) % cols;
+      "analysis::continuity", over_plane(n, cols),
+      KOKKOS_LAMBDA(const long r, const long c, double& acc) {
+        const long R = r + 2;
+        // Periodic neighbours along y without a modulo per point.
+        const long cm1 = c >= 1 ? c - 1 : c - 1 + cols, cm2 = c >= 2 ? c - 2 : c - 2 + cols;
+        const long cp1 = c + 1 < cols ? c + 1 : c + 1 - cols, cp2 = c + 2 < cols ? c + 2 : c + 2 - cols;
         const double dudx = cx * (double(uh(R - 2, c)) - 8.0 * uh(R - 1, c) + 8.0 * uh(R + 1, c) - uh(R + 2, c));
         const double dvdy = cy * (double(vv(r, cm2)) - 8.0 * vv(r, cm1) + 8.0 * vv(r, cp1) - vv(r, cp2));
         const double div = dudx + dvdy;

@@ -6,19 +6,19 @@
 
 #include "flex/core/collectives.hpp"
 #include "flex/core/error.hpp"
+#include "policy.hpp"
 #include "tally.hpp"
 
 namespace flex::analysis {
 
 OwnedPlane ensemble_mean(const StackSlab& members) {
-  const long k = members.members(), cols = members.cols(), n = members.rows() * cols;
+  const long k = members.members(), rows = members.rows(), cols = members.cols();
   FLEX_CHECK(k >= 1, "ensemble_mean: no members");
   OwnedPlane mean(Kokkos::view_alloc(Kokkos::WithoutInitializing, "analysis::ensemble_mean"),
                   static_cast<size_t>(members.rows()), static_cast<size_t>(cols));
   const auto x = members.local;
   Kokkos::parallel_for(
-      "analysis::ensemble_mean", Kokkos::RangePolicy<ExecSpace>(0, n), KOKKOS_LAMBDA(const long i) {
-        const long r = i / cols, c = i % cols;
+      "analysis::ensemble_mean", over_plane(rows, cols), KOKKOS_LAMBDA(const long r, const long c) {
         double s = 0;
         for (long m = 0; m < k; ++m) s += x(m, r, c);
         mean(r, c) = static_cast<float>(s / k);
@@ -27,7 +27,7 @@ OwnedPlane ensemble_mean(const StackSlab& members) {
 }
 
 EnsembleStats ensemble_statistics(const Slab& truth, const StackSlab& members, Affine a, int bins, double range) {
-  const long k = members.members(), cols = truth.cols(), n = truth.rows() * cols;
+  const long k = members.members(), rows = truth.rows(), cols = truth.cols(), n = rows * cols;
   FLEX_CHECK(k >= 2, "ensemble statistics need at least 2 members, got " << k);
   FLEX_CHECK(members.rows() == truth.rows() && members.cols() == cols && members.row0 == truth.row0,
              "ensemble_statistics: truth and member slabs differ in shape");
@@ -41,9 +41,8 @@ EnsembleStats ensemble_statistics(const Slab& truth, const StackSlab& members, A
   // sums: err^2, var, crps, pull, pull^2, pixels with spread
   Tally<6, 0> t;
   Kokkos::parallel_reduce(
-      "analysis::ensemble_pixels", Kokkos::RangePolicy<ExecSpace>(0, n),
-      KOKKOS_LAMBDA(const long i, Tally<6, 0>& acc) {
-        const long r = i / cols, c = i % cols;
+      "analysis::ensemble_pixels", over_plane(rows, cols),
+      KOKKOS_LAMBDA(const long r, const long c, Tally<6, 0>& acc) {
         const double yi = s * y(r, c) + b;
         double mean = 0;
         for (long m = 0; m < k; ++m) mean += s * x(m, r, c) + b;

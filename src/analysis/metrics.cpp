@@ -5,19 +5,18 @@
 
 #include "flex/core/collectives.hpp"
 #include "flex/core/error.hpp"
+#include "policy.hpp"
 #include "tally.hpp"
 
 namespace flex::analysis {
 
 namespace {
-using Policy = Kokkos::RangePolicy<ExecSpace>;
-
 long global_count(const Slab& x) { return comm::sum(x.rows() * x.cols(), x.comm); }
 }  // namespace
 
 Moments moments(const Slab& x, Affine a) {
   const auto v = x.local;
-  const long cols = x.cols(), n = x.rows() * cols;
+  const long rows = x.rows(), cols = x.cols();
   const double s = a.scale, b = a.shift;
   Moments m;
   m.count = global_count(x);
@@ -25,9 +24,9 @@ Moments moments(const Slab& x, Affine a) {
 
   Tally<1, 2> first;
   Kokkos::parallel_reduce(
-      "analysis::moments_mean", Policy(0, n),
-      KOKKOS_LAMBDA(const long i, Tally<1, 2>& t) {
-        const double y = s * v(i / cols, i % cols) + b;
+      "analysis::moments_mean", over_plane(rows, cols),
+      KOKKOS_LAMBDA(const long r, const long c, Tally<1, 2>& t) {
+        const double y = s * v(r, c) + b;
         t.sum[0] += y;
         t.max[0] = y > t.max[0] ? y : t.max[0];
         t.max[1] = -y > t.max[1] ? -y : t.max[1];
@@ -38,9 +37,9 @@ Moments moments(const Slab& x, Affine a) {
 
   double var = 0;
   Kokkos::parallel_reduce(
-      "analysis::moments_var", Policy(0, n),
-      KOKKOS_LAMBDA(const long i, double& acc) {
-        const double d = s * v(i / cols, i % cols) + b - mean;
+      "analysis::moments_var", over_plane(rows, cols),
+      KOKKOS_LAMBDA(const long r, const long c, double& acc) {
+        const double d = s * v(r, c) + b - mean;
         acc += d * d;
       },
       var);
@@ -57,7 +56,7 @@ PairMetrics pair_metrics(const Slab& truth, const Slab& prediction, Affine a) {
   FLEX_CHECK(truth.rows() == prediction.rows() && truth.cols() == prediction.cols() && truth.row0 == prediction.row0,
              "pair_metrics: truth and prediction slabs differ in shape");
   const auto y = truth.local, p = prediction.local;
-  const long cols = truth.cols(), n = truth.rows() * cols;
+  const long rows = truth.rows(), cols = truth.cols();
   const double s = a.scale, b = a.shift;
   const long count = global_count(truth);
   FLEX_CHECK(count > 0, "pair_metrics of an empty field");
@@ -65,9 +64,8 @@ PairMetrics pair_metrics(const Slab& truth, const Slab& prediction, Affine a) {
   // Pass 1: means and max(y).
   Tally<2, 1> first;
   Kokkos::parallel_reduce(
-      "analysis::pair_means", Policy(0, n),
-      KOKKOS_LAMBDA(const long i, Tally<2, 1>& t) {
-        const long r = i / cols, c = i % cols;
+      "analysis::pair_means", over_plane(rows, cols),
+      KOKKOS_LAMBDA(const long r, const long c, Tally<2, 1>& t) {
         const double yi = s * y(r, c) + b, pi = s * p(r, c) + b;
         t.sum[0] += yi;
         t.sum[1] += pi;
@@ -80,9 +78,8 @@ PairMetrics pair_metrics(const Slab& truth, const Slab& prediction, Affine a) {
   // Pass 2: centred second moments (two-pass for accuracy), error norms.
   Tally<5, 1> second;
   Kokkos::parallel_reduce(
-      "analysis::pair_errors", Policy(0, n),
-      KOKKOS_LAMBDA(const long i, Tally<5, 1>& t) {
-        const long r = i / cols, c = i % cols;
+      "analysis::pair_errors", over_plane(rows, cols),
+      KOKKOS_LAMBDA(const long r, const long c, Tally<5, 1>& t) {
         const double yi = s * y(r, c) + b, pi = s * p(r, c) + b;
         const double dy = yi - my, dp = pi - mp, e = pi - yi;
         t.sum[0] += dy * dy;

@@ -6,6 +6,7 @@
 
 #include "flex/core/collectives.hpp"
 #include "flex/core/error.hpp"
+#include "policy.hpp"
 #include "rows.hpp"
 
 #if defined(KOKKOS_ENABLE_CUDA)
@@ -89,8 +90,8 @@ void SlabFft::load(const Slab& field) {
     const auto dst = m.cu_in;
     const long cols = cols_;
     Kokkos::parallel_for(
-        "analysis::fft_load", Kokkos::RangePolicy<ExecSpace>(0, rows_ * cols),
-        KOKKOS_LAMBDA(const long i) { dst(i / cols, i % cols) = src(i / cols, i % cols); });
+        "analysis::fft_load", over_plane(rows_, cols),
+        KOKKOS_LAMBDA(const long r, const long c) { dst(r, c) = src(r, c); });
     return;
   }
 #endif
@@ -106,8 +107,10 @@ void SlabFft::load(const Slab& field) {
   double* buffer = m.buffer;
   const long cols = cols_, stride = m.stride;
   Kokkos::parallel_for(
-      "analysis::fft_load", Kokkos::RangePolicy<Kokkos::DefaultHostExecutionSpace>(0, m.n0 * cols),
-      [=](const long i) { buffer[(i / cols) * stride + i % cols] = host(i / cols, i % cols); });
+      "analysis::fft_load",
+      Kokkos::MDRangePolicy<Kokkos::DefaultHostExecutionSpace, Kokkos::Rank<2>, Kokkos::IndexType<long>>(
+          {0, 0}, {static_cast<long>(m.n0), cols}),
+      [=](const long r, const long c) { buffer[r * stride + c] = host(r, c); });
 }
 
 HalfSpectrum SlabFft::execute() {

@@ -9,7 +9,7 @@
 #include "flex/core/collectives.hpp"
 #include "flex/core/error.hpp"
 #include "slab_fft.hpp"
-#include "tally.hpp"
+#include "policy.hpp"
 
 namespace flex::analysis {
 
@@ -32,9 +32,8 @@ double bin_shells(const HalfSpectrum& a, const HalfSpectrum* b, long rows, long 
   Kokkos::Experimental::ScatterView<double**, Kokkos::LayoutRight, ExecSpace> scatter(shells);
   double total = 0;
   Kokkos::parallel_reduce(
-      "analysis::spectrum_shells", Kokkos::RangePolicy<ExecSpace>(0, outer * inner),
-      KOKKOS_LAMBDA(const long i, double& acc) {
-        const long o = i / inner, n = i % inner;
+      "analysis::spectrum_shells", over_plane(outer, inner),
+      KOKKOS_LAMBDA(const long o, const long n, double& acc) {
         const long ix = transposed ? n : o, ky = ky0 + (transposed ? o : n);
         const long kx = ix <= rows / 2 ? ix : ix - rows;
         // Modes 0 < ky < W/2 stand for themselves and their conjugate twin.

@@ -5,6 +5,7 @@
 #include "flex/analysis/metrics.hpp"
 #include "flex/core/collectives.hpp"
 #include "flex/core/error.hpp"
+#include "policy.hpp"
 #include "rows.hpp"
 
 namespace flex::analysis {
@@ -38,8 +39,7 @@ double ssim(const Slab& truth, const Slab& prediction, Affine a, const SsimOptio
                                                                 static_cast<size_t>(nc));
   const long win = o.window;
   Kokkos::parallel_for(
-      "analysis::ssim_rowpass", Kokkos::RangePolicy<ExecSpace>(0, nr * nc), KOKKOS_LAMBDA(const long i) {
-        const long r = i / nc, c = i % nc;
+      "analysis::ssim_rowpass", over_plane(nr, nc), KOKKOS_LAMBDA(const long r, const long c) {
         double m[5] = {0, 0, 0, 0, 0};
         for (long t = 0; t < win; ++t) {
           const double w = taps(t), xi = s * y(r, c + t) + b, yi = s * p(r, c + t) + b;
@@ -57,9 +57,9 @@ double ssim(const Slab& truth, const Slab& prediction, Affine a, const SsimOptio
   const long out_rows = std::max(0L, g1 - g0);
   double local = 0;
   Kokkos::parallel_reduce(
-      "analysis::ssim_map", Kokkos::RangePolicy<ExecSpace>(0, out_rows * nc),
-      KOKKOS_LAMBDA(const long i, double& acc) {
-        const long r = g0 + i / nc - first, c = i % nc;  // r: centre row in the fetched block
+      "analysis::ssim_map", over_plane(out_rows, nc),
+      KOKKOS_LAMBDA(const long i, const long c, double& acc) {
+        const long r = g0 + i - first;  // centre row in the fetched block
         double m[5] = {0, 0, 0, 0, 0};
         for (long t = 0; t < win; ++t)
           for (int q = 0; q < 5; ++q) m[q] += taps(t) * hx(r - h + t, c, q);
