@@ -2,6 +2,7 @@
 // declare-keys and run functions through its <subsystem>/command.hpp.
 #include "flex/app/command.hpp"
 
+#include "flex/analysis/command.hpp"
 #include "flex/app/info_command.hpp"
 #include "flex/core/deck.hpp"
 #include "flex/dns/command.hpp"
@@ -12,6 +13,8 @@ namespace flex {
 const std::vector<Command>& commands() {
   static const std::vector<Command> table = {
       {"info", "report the build, devices, threads and BLAS this run would use", declare_info_keys, run_info},
+      {"analyze", "metrics, spectra and ensemble statistics of predictions against a truth file", declare_analyze_keys,
+       run_analyze},
       {"dns", "2D Navier–Stokes–Kraichnan turbulence DNS: writes reference fields", declare_dns_keys, run_dns},
       {"inspect", "shape, metadata and per-channel statistics of a field file", declare_inspect_keys, run_inspect},
   };
