@@ -30,7 +30,7 @@ std::int64_t FlexConfig::encoder_blocks() const {
 }
 
 std::int64_t FlexConfig::weak_blocks() const {
-  if (!uses_task_encoder()) return 0;
+  if (!uses_task_encoder() || weak_levels == 0) return 0;
   if (weak_levels < 0 || weak_levels >= levels()) return encoder_blocks();
   std::int64_t n = 1;  // the stem
   for (std::int64_t l = 0; l < weak_levels; ++l) n += blocks[l] + 1;
