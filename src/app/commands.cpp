@@ -5,6 +5,7 @@
 #include "flex/analysis/command.hpp"
 #include "flex/app/info_command.hpp"
 #include "flex/core/deck.hpp"
+#include "flex/diffusion/model_command.hpp"
 #include "flex/dns/command.hpp"
 #include "flex/io/inspect_command.hpp"
 
@@ -13,6 +14,8 @@ namespace flex {
 const std::vector<Command>& commands() {
   static const std::vector<Command> table = {
       {"info", "report the build, devices, threads and BLAS this run would use", declare_info_keys, run_info},
+      {"model", "the FLEX network: reference parity check, parameter counts, checkpoint init/check",
+       declare_model_command_keys, run_model_command, /*takes_deck=*/false, kModelCommandUsage},
       {"analyze", "metrics, spectra and ensemble statistics of predictions against a truth file", declare_analyze_keys,
        run_analyze},
       {"dns", "2D Navier–Stokes–Kraichnan turbulence DNS: writes reference fields", declare_dns_keys, run_dns},

@@ -56,7 +56,7 @@ UViTImpl::UViTImpl(const UViTConfig& config) : config_(config) {
       "final_layer", torch::nn::Conv2d(torch::nn::Conv2dOptions(c.out_channels, c.out_channels, 3).padding(1)));
 
   torch::NoGradGuard no_grad;
-  for (auto& m : modules()) {
+  for (auto& m : modules(/*include_self=*/false)) {
     if (auto* lin = m->as<torch::nn::LinearImpl>()) {
       trunc_normal(lin->weight);
       if (lin->bias.defined()) lin->bias.zero_();
