@@ -42,7 +42,7 @@ void on_root(MPI_Comm comm, F check) {
 bool non_empty_dir(const std::string& dir) { return fs::is_directory(dir) && !fs::is_empty(dir); }
 
 // Output checks before any work; returns the checkpoint to continue from ("" for a fresh start).
-std::string prepare_outputs(const RunConfig& c, MPI_Comm comm) {
+std::string check_outputs(const RunConfig& c, MPI_Comm comm) {
   std::string checkpoint;
   if (!c.restart.empty()) {
     checkpoint = c.restart == "latest" ? latest_checkpoint(c.checkpoint_dir(), comm) : c.restart;
@@ -52,21 +52,26 @@ std::string prepare_outputs(const RunConfig& c, MPI_Comm comm) {
     output::ensure_writable(c.field_path(), c.overwrite);
     if (!checkpoint.empty()) {
       FLEX_REQUIRE(fs::exists(checkpoint), "dns.restart = " << c.restart << ": " << checkpoint << " does not exist");
-    } else {
-      for (const auto& dir : {c.parts_dir(), c.checkpoint_dir()}) {
-        FLEX_REQUIRE(c.overwrite || !non_empty_dir(dir),
-                     dir << " holds an interrupted run: continue it with dns.restart=latest, or set "
-                            "run.overwrite=true to start afresh");
-        fs::remove_all(dir);
-      }
+      return;
     }
-    for (const auto& dir : {c.parts_dir(), c.checkpoint_dir()}) {
-      std::error_code ec;
-      fs::create_directories(dir, ec);
-      FLEX_REQUIRE(!ec, dir << ": cannot create (run.output_dir not writable?)");
-    }
+    for (const auto& dir : {c.parts_dir(), c.checkpoint_dir()})
+      FLEX_REQUIRE(c.overwrite || !non_empty_dir(dir), dir << " holds an interrupted run: continue it with "
+                                                              "dns.restart=latest, or set run.overwrite=true to "
+                                                              "start afresh");
   });
   return checkpoint;
+}
+
+// The run's working folders: emptied for a fresh start, kept for a restart.
+void create_run_dirs(const RunConfig& c, bool fresh, MPI_Comm comm) {
+  on_root(comm, [&] {
+    for (const auto& dir : {c.parts_dir(), c.checkpoint_dir()}) {
+      if (fresh) fs::remove_all(dir);
+      std::error_code ec;
+      fs::create_directories(dir, ec);
+      FLEX_REQUIRE(!ec, dir << ": cannot create (is run.output_dir writable?)");
+    }
+  });
 }
 
 std::string diagnostics_csv(const std::vector<DiagnosticRow>& rows) {
@@ -121,8 +126,7 @@ RunSummary run_dns_simulation(const RunConfig& c, const std::string& deck_text, 
   int rank = 0, size = 1;
   MPI_Comm_rank(comm, &rank);
   MPI_Comm_size(comm, &size);
-  const std::string checkpoint = prepare_outputs(c, comm);
-  on_root(comm, [&] { output::write_text_atomic(c.deck_path(), deck_text); });
+  const std::string checkpoint = check_outputs(c, comm);
 
   const Slab slab = Slab::of_rank(c.n, rank, size);
   const double h = slab.h();
@@ -161,6 +165,8 @@ RunSummary run_dns_simulation(const RunConfig& c, const std::string& deck_text, 
                  "dns.dt = " << c.dt << " exceeds the RK3 diffusive stability limit " << 2.51 / damping
                              << " for dns.re and grid.n");
   }
+  create_run_dirs(c, checkpoint.empty(), comm);
+  on_root(comm, [&] { output::write_text_atomic(c.deck_path(), deck_text); });
   log::info("dns: ", c.n, "² grid on ", size, " rank(s), Re = ", c.re, ", ", count, " snapshots to t = ",
             state.t0 + (count - 1) * c.snapshot_interval, " → ", c.field_path());
 

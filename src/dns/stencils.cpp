@@ -39,20 +39,28 @@ void velocity(const Field& psi, Field& u, Field& v) {
 }
 
 void tendency(const Field& omega, const Field& psi, const Physics& physics, Field& rhs) {
-  const long n = omega.slab().n, rows = omega.slab().rows;
-  const double h = omega.slab().h();
-  const double jac = 1.0 / (12.0 * h * h), visc = physics.inv_re / (h * h), drag = physics.drag;
+  rk_stage(omega, 0.0, omega, 0.0, 1.0, psi, physics, rhs);
+}
+
+void rk_stage(const Field& w0, double a, const Field& w, double b, double c, const Field& psi, const Physics& physics,
+              Field& out) {
+  FLEX_CHECK(&out != &w, "rk_stage: out must not alias the stencil input");
+  const long n = w.slab().n, rows = w.slab().rows;
+  const double h = w.slab().h();
+  const double jac = c / (12.0 * h * h), visc = c * physics.inv_re / (h * h), drag = c * physics.drag;
   const bool forced = !physics.forcing.empty();
   FLEX_CHECK(!forced || static_cast<long>(physics.forcing.size()) == n, "forcing has the wrong length");
   const double* force = forced ? physics.forcing.data() : nullptr;
   for (long i = 0; i < rows; ++i) {
-    const double *wm = omega.row(i - 1), *w0 = omega.row(i), *wp = omega.row(i + 1);
-    const double *pm = psi.row(i - 1), *p0 = psi.row(i), *pp = psi.row(i + 1);
-    double* r = rhs.row(i);
+    const double *wm = w.row(i - 1), *wc = w.row(i), *wp = w.row(i + 1);
+    const double *pm = psi.row(i - 1), *pc = psi.row(i), *pp = psi.row(i + 1);
+    const double* base = w0.row(i);
+    double* o = out.row(i);
     for (long j = 0; j < n; ++j)
-      r[j] = -jac * arakawa_12h2(wm, w0, wp, pm, p0, pp, j) + visc * laplacian_h2(wm, w0, wp, j) - drag * w0[j];
+      o[j] = a * base[j] + b * wc[j] - jac * arakawa_12h2(wm, wc, wp, pm, pc, pp, j) +
+             visc * laplacian_h2(wm, wc, wp, j) - drag * wc[j];
     if (forced)
-      for (long j = 0; j < n; ++j) r[j] += force[j];
+      for (long j = 0; j < n; ++j) o[j] += c * force[j];
   }
 }
 

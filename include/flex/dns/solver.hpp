@@ -43,7 +43,7 @@ class Solver {
   MPI_Comm comm_;
   Physics physics_;
   Spectral fft_;
-  Field omega_, stage_, psi_, rhs_;
+  Field omega_, stage1_, stage2_, psi_;
   bool psi_current_ = false;
 };
 

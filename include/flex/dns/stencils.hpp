@@ -44,4 +44,9 @@ struct Physics {
 // rhs = L(ω) = −J(ω, ψ) + ν ∇²_h ω − μ ω + F (SPEC §2).
 void tendency(const Field& omega, const Field& psi, const Physics& physics, Field& rhs);
 
+// One Runge–Kutta stage, out = a ω0 + b w + c L(w), with ψ belonging to w: fused
+// so that L never goes through memory. out may be ω0 but must not be w.
+void rk_stage(const Field& w0, double a, const Field& w, double b, double c, const Field& psi, const Physics& physics,
+              Field& out);
+
 }  // namespace flex::dns
