@@ -1,0 +1,47 @@
+// The field files one inference run writes, each [N, C, H, W] float32 with
+// row slabs written by every rank: <stem>.h5 (ensemble mean), <stem>.members.h5
+// (every member as a channel, when K > 1) and <stem>.truth.h5 (the reference
+// the prediction is scored against, when known).
+#pragma once
+
+#include <ATen/core/Tensor.h>
+#include <mpi.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "flex/io/fields.hpp"
+
+namespace flex::infer {
+
+struct OutputSpec {
+  std::string path;  // <stem>.h5
+  long snapshots = 0, height = 0, width = 0, members = 1;
+  bool with_truth = false;
+  bool overwrite = false;
+  double dx = 1.0;
+};
+
+class InferenceOutputs {
+ public:
+  InferenceOutputs(const OutputSpec& spec, MPI_Comm comm);
+  // Collective: row share of this rank. mean/truth [H, W]; members [K, H, W].
+  void write(long n, const at::Tensor& mean, const at::Tensor& members, const at::Tensor& truth);
+  // Same attribute on every file.
+  void set_attribute(const std::string& name, double value);
+  void set_attribute(const std::string& name, const std::vector<double>& values);
+  void set_attribute(const std::string& name, const std::string& value);
+  void close();
+  std::vector<std::string> paths() const;
+
+ private:
+  void write_rows(io::FieldWriter& w, long n, const at::Tensor& planes);
+  MPI_Comm comm_;
+  int rank_ = 0, size_ = 1;
+  std::unique_ptr<io::FieldWriter> mean_, members_, truth_;
+};
+
+std::string with_suffix(const std::string& path, const std::string& suffix);  // a/b.h5 + ".members" -> a/b.members.h5
+
+}  // namespace flex::infer

@@ -1,0 +1,80 @@
+#include "flex/infer/field_inference.hpp"
+
+#include <torch/torch.h>
+
+#include "flex/core/error.hpp"
+#include "flex/core/profiler.hpp"
+
+namespace flex::infer {
+
+at::Tensor gather_patches(const at::Tensor& field, const decomp::Tiling& tiling, const std::vector<std::int64_t>& ids) {
+  const auto P = tiling.spec().patch;
+  const auto C = field.size(0);
+  auto src = field.contiguous();
+  auto out = torch::empty({static_cast<std::int64_t>(ids.size()), C, P, P}, src.options());
+  for (size_t b = 0; b < ids.size(); ++b)
+    for (std::int64_t c = 0; c < C; ++c)
+      tiling.extract(src[c].data_ptr<float>(), ids[b], out[static_cast<std::int64_t>(b)][c].data_ptr<float>());
+  return out;
+}
+
+FieldPrediction predict_field(const at::Tensor& input, const at::Tensor& base, const decomp::Tiling& tiling,
+                              const PatchPredictor& predict, std::int64_t batch, std::int64_t id_offset,
+                              MPI_Comm comm) {
+  FLEX_PROFILE("infer::predict_field");
+  const auto& spec = tiling.spec();
+  FLEX_CHECK(input.dim() == 3 && input.size(1) == spec.height && input.size(2) == spec.width,
+             "input field must be [C, " << spec.height << ", " << spec.width << "]");
+  FLEX_CHECK(base.dim() == 3 && base.size(0) == 1, "base field must be [1, H, W]");
+  int rank = 0, size = 1;
+  MPI_Comm_rank(comm, &rank);
+  MPI_Comm_size(comm, &size);
+  const auto mine = decomp::patches_of_rank(tiling, rank, size);
+
+  std::vector<decomp::Stitcher> stitchers;
+  std::int64_t members = -1;
+  // Every rank must know K even without patches of its own: agree on it.
+  for (std::int64_t first = mine.begin; first < mine.end; first += batch) {
+    const std::int64_t last = std::min<std::int64_t>(first + batch, mine.end);
+    std::vector<std::int64_t> ids, global_ids;
+    for (std::int64_t i = first; i < last; ++i) ids.push_back(i), global_ids.push_back(id_offset + i);
+    at::Tensor sampled;
+    {
+      FLEX_PROFILE("infer::network");
+      sampled = predict(gather_patches(input, tiling, ids), gather_patches(base, tiling, ids), global_ids)
+                    .to(torch::kCPU, torch::kFloat32)
+                    .contiguous();
+    }
+    FLEX_CHECK(sampled.dim() == 5 && sampled.size(1) == static_cast<std::int64_t>(ids.size()),
+               "patch predictor must return [K, B, 1, P, P]");
+    if (members < 0) {
+      members = sampled.size(0);
+      for (std::int64_t k = 0; k < members; ++k) stitchers.emplace_back(tiling);
+    }
+    FLEX_PROFILE("infer::stitch");
+    for (std::int64_t k = 0; k < members; ++k)
+      for (size_t b = 0; b < ids.size(); ++b)
+        stitchers[static_cast<size_t>(k)].add(ids[b], sampled[k][static_cast<std::int64_t>(b)][0].data_ptr<float>());
+  }
+  std::int64_t agreed = members;
+  MPI_Allreduce(&members, &agreed, 1, MPI_INT64_T, MPI_MAX, comm);
+  FLEX_CHECK(members < 0 || members == agreed, "ranks disagree on the ensemble size");
+  while (static_cast<std::int64_t>(stitchers.size()) < agreed) stitchers.emplace_back(tiling);
+
+  FieldPrediction out;
+  out.members = torch::empty({agreed, spec.height, spec.width}, torch::kFloat32);
+  {
+    FLEX_PROFILE("infer::reduce");
+    for (std::int64_t k = 0; k < agreed; ++k) {
+      auto& s = stitchers[static_cast<size_t>(k)];
+      s.reduce(comm);
+      const auto field = s.result();
+      std::copy(field.begin(), field.end(), out.members[k].data_ptr<float>());
+    }
+  }
+  out.mean = out.members.mean(0);
+  out.std = agreed > 1 ? out.members.std(0, /*unbiased=*/true) : torch::zeros_like(out.mean);
+  return out;
+}
+
+}  // namespace flex::infer
