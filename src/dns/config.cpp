@@ -47,7 +47,9 @@ void declare_keys(DeckSchema& s) {
   s.add_string("dns.channels", "u,v,w", "channels written per snapshot, any of u, v, w (ω) in that order");
   s.add_string("dns.output", "dns.h5", "field file name inside run.output_dir (diagnostics, deck, checkpoints "
                                        "are named after its stem)");
-  s.add_string("dns.restart", "", "continue from a checkpoint: a .bin path, or `latest` (newest of this output)");
+  s.add_string("dns.restart", "",
+               "continue from a checkpoint: a .bin path; `latest`: the newest of this output; `auto`: the newest "
+               "if there is one, else start (for requeued batch jobs); empty: start afresh");
   s.add_choice("dns.fft_planner", "estimate", {"estimate", "measure"},
                "FFTW planner: estimate gives identical plans every run (bit-for-bit restarts); measure is faster "
                "but restarts agree only to round-off");

@@ -44,9 +44,12 @@ bool non_empty_dir(const std::string& dir) { return fs::is_directory(dir) && !fs
 // Output checks before any work; returns the checkpoint to continue from ("" for a fresh start).
 std::string check_outputs(const RunConfig& c, MPI_Comm comm) {
   std::string checkpoint;
-  if (!c.restart.empty()) {
-    checkpoint = c.restart == "latest" ? latest_checkpoint(c.checkpoint_dir(), comm) : c.restart;
-    FLEX_REQUIRE(!checkpoint.empty(), "dns.restart = latest: no checkpoint in " << c.checkpoint_dir());
+  const bool automatic = c.restart == "auto";
+  if (c.restart == "latest" || automatic) {
+    checkpoint = latest_checkpoint(c.checkpoint_dir(), comm);
+    FLEX_REQUIRE(automatic || !checkpoint.empty(), "dns.restart = latest: no checkpoint in " << c.checkpoint_dir());
+  } else {
+    checkpoint = c.restart;
   }
   on_root(comm, [&] {
     output::ensure_writable(c.field_path(), c.overwrite);
@@ -54,8 +57,9 @@ std::string check_outputs(const RunConfig& c, MPI_Comm comm) {
       FLEX_REQUIRE(fs::exists(checkpoint), "dns.restart = " << c.restart << ": " << checkpoint << " does not exist");
       return;
     }
+    // auto without a checkpoint: this run died before its first one; start it again.
     for (const auto& dir : {c.parts_dir(), c.checkpoint_dir()})
-      FLEX_REQUIRE(c.overwrite || !non_empty_dir(dir), dir << " holds an interrupted run: continue it with "
+      FLEX_REQUIRE(c.overwrite || automatic || !non_empty_dir(dir), dir << " holds an interrupted run: continue it with "
                                                               "dns.restart=latest, or set run.overwrite=true to "
                                                               "start afresh");
   });

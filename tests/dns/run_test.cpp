@@ -79,7 +79,8 @@ TEST(DnsRun, RestartIsBitForBit) {
   EXPECT_EQ(whole.total_steps, 30);
   EXPECT_EQ(whole.snapshots, 7);
 
-  const RunSummary first = run_with({"run.output_dir=" + b, "dns.max_steps=17"});
+  // auto with no checkpoint yet starts afresh (a requeued job's first attempt).
+  const RunSummary first = run_with({"run.output_dir=" + b, "dns.max_steps=17", "dns.restart=auto"});
   EXPECT_FALSE(first.finished);
   EXPECT_EQ(first.total_steps, 17);
   MPI_Barrier(MPI_COMM_WORLD);
