@@ -121,6 +121,14 @@ at::Tensor diffusion_base(const Backbone& backbone, const at::Tensor& base) {
   return backbone.space == Space::Residual ? base : torch::zeros_like(base);
 }
 
+at::Tensor diffusion_target(const Backbone& backbone, const at::Tensor& base, const at::Tensor& residual) {
+  return backbone.space == Space::Residual ? residual : base + residual;
+}
+
+at::Tensor data_residual(const Backbone& backbone, const at::Tensor& base, const at::Tensor& estimate) {
+  return backbone.space == Space::Residual ? estimate : estimate - base;
+}
+
 void declare_backbone_keys(DeckSchema& s) {
   s.add_choice("model.backbone", "flex", {"flex", "unet", "uvit"},
                "diffusion network: flex (SPEC §5), or a baseline with the conditioning field concatenated to "

@@ -88,6 +88,18 @@ TEST(Backbone, RawDiffusesAroundZero) {
   EXPECT_TRUE(torch::equal(diffusion_base(tiny_backbone("unet"), base), base));
   EXPECT_EQ(diffusion_base(tiny_backbone("unet", {"unet.variant=raw"}), base).abs().max().item<float>(), 0.0f);
   EXPECT_TRUE(torch::equal(diffusion_base(tiny_backbone("uvit"), base), base));
+  // Target and its inverse: residual space passes the residual through; raw
+  // diffuses the full field base + residual and subtracts the base back.
+  const auto residual = torch::randn({2, 1, 8, 8});
+  const auto res = tiny_backbone("unet"), raw = tiny_backbone("unet", {"unet.variant=raw"});
+  EXPECT_TRUE(torch::equal(diffusion_target(res, base, residual), residual));
+  EXPECT_TRUE(torch::allclose(diffusion_target(raw, base, residual), base + residual));
+  EXPECT_TRUE(torch::allclose(data_residual(raw, base, diffusion_target(raw, base, residual)), residual));
+  EXPECT_TRUE(torch::equal(data_residual(res, base, residual), residual));
+  // What the sampler returns (estimate + diffusion_base) is the full field either way.
+  const auto full = base + residual;
+  EXPECT_TRUE(torch::allclose(diffusion_target(raw, base, residual) + diffusion_base(raw, base), full));
+  EXPECT_TRUE(torch::allclose(diffusion_target(res, base, residual) + diffusion_base(res, base), full));
 }
 
 TEST(Backbone, ForwardChecksTheTask) {

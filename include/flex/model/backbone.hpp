@@ -79,9 +79,15 @@ struct Backbone {
 };
 
 // What the diffusion variable is measured against: `base` for a residual
-// backbone, zeros for a raw one. Trainer: r = x - diffusion_base(b, base);
-// sampler: field = r_hat + diffusion_base(b, base).
+// backbone, zeros for a raw one. Sampler: field = sample(denoiser, noise,
+// diffusion_base(b, base)).
 at::Tensor diffusion_base(const Backbone& backbone, const at::Tensor& base);
+// The variable the backbone diffuses, from the data's (base, residual):
+// residual + base - diffusion_base(b, base) (the residual, or the full field).
+at::Tensor diffusion_target(const Backbone& backbone, const at::Tensor& base, const at::Tensor& residual);
+// Back to the data's residual from an estimate of that variable (validation
+// metrics on residuals): estimate + diffusion_base(b, base) - base.
+at::Tensor data_residual(const Backbone& backbone, const at::Tensor& base, const at::Tensor& estimate);
 
 // model.backbone and the unet.* / uvit.* keys (model.* are declare_model_keys').
 void declare_backbone_keys(DeckSchema& schema);
