@@ -125,6 +125,24 @@ TEST(DnsRun, AdaptiveStepsLandOnSnapshotTimes) {
   for (size_t k = 0; k < times.size(); ++k) EXPECT_NEAR(times[k], 0.05 * k, 1e-14);
 }
 
+TEST(DnsRun, ContinuesFromASnapshotFile) {
+  Scratch scratch;
+  const std::string a = scratch.dir + "/a", b = scratch.dir + "/b";
+  run_with({"run.output_dir=" + a, "dns.t_end=0.1", "dns.checkpoint_interval=0"});
+  const RunSummary s = run_with({"run.output_dir=" + b, "dns.init=file", "dns.init_file=" + a + "/dns.h5",
+                                 "dns.t_end=0.2", "dns.checkpoint_interval=0"});
+  EXPECT_TRUE(s.finished);
+  EXPECT_EQ(s.total_steps, 10);
+  io::FieldReader fa(a + "/dns.h5", MPI_COMM_WORLD), fb(b + "/dns.h5", MPI_COMM_WORLD);
+  ASSERT_EQ(fa.shape().n, 3);
+  ASSERT_EQ(fb.shape().n, 3);
+  const auto times = fb.attribute_doubles("time");
+  ASSERT_EQ(times.size(), 3u);
+  for (int k = 0; k < 3; ++k) EXPECT_NEAR(times[k], 0.1 + 0.05 * k, 1e-15);
+  // ω of the last snapshot of a is ω of the first of b (float → double → float).
+  EXPECT_TRUE(fa.read({2, 1, 2, 1, 0, 32, 0, 32}) == fb.read({0, 1, 2, 1, 0, 32, 0, 32}));
+}
+
 // The InputError message of `f`, or "" if it succeeds.
 template <class F>
 std::string input_error(F f) {
