@@ -135,7 +135,6 @@ RunSummary run_dns_simulation(const RunConfig& c, const std::string& deck_text, 
   const Slab slab = Slab::of_rank(c.n, rank, size);
   const double h = slab.h();
   Solver solver(slab, comm, physics_of(c), c.planner);
-  SnapshotStore store(c, slab, comm);
   RunState state;
   if (!checkpoint.empty()) {
     state = read_checkpoint(checkpoint, solver.mutable_vorticity(), comm);
@@ -174,8 +173,9 @@ RunSummary run_dns_simulation(const RunConfig& c, const std::string& deck_text, 
   log::info("dns: ", c.n, "² grid on ", size, " rank(s), Re = ", c.re, ", ", count, " snapshots to t = ",
             state.t0 + (count - 1) * c.snapshot_interval, " → ", c.field_path());
 
+  SnapshotStore store(c, slab, comm, state.next_snapshot);
   if (state.next_snapshot == 0) {
-    store.write(0, state.t0, solver.vorticity(), solver.streamfunction());
+    store.add(state.t0, solver.vorticity(), solver.streamfunction());
     state.next_snapshot = 1;
   }
   RunSummary summary;
@@ -183,6 +183,7 @@ RunSummary run_dns_simulation(const RunConfig& c, const std::string& deck_text, 
   const double t_last = state.t0 + (count - 1) * c.snapshot_interval;
   auto save_checkpoint = [&] {
     FLEX_PROFILE("dns::checkpoint");
+    store.flush();  // every snapshot before the checkpoint is on disk
     write_checkpoint(checkpoint_name(c.checkpoint_dir(), state.step), solver.vorticity(), state, comm);
     write_diagnostics(c, state, comm);
   };
@@ -217,7 +218,7 @@ RunSummary run_dns_simulation(const RunConfig& c, const std::string& deck_text, 
     state.t = lands ? target : state.t + dt;
     if (lands) {
       FLEX_PROFILE("dns::snapshot");
-      store.write(state.next_snapshot, state.t, solver.vorticity(), solver.streamfunction());
+      store.add(state.t, solver.vorticity(), solver.streamfunction());
       ++state.next_snapshot;
     }
     const bool stop = c.max_steps > 0 && summary.steps >= c.max_steps && state.next_snapshot < count;
@@ -234,7 +235,7 @@ RunSummary run_dns_simulation(const RunConfig& c, const std::string& deck_text, 
   write_diagnostics(c, state, comm);
   {
     FLEX_PROFILE("dns::assemble");
-    store.assemble(count, [&](io::FieldWriter& w) {
+    store.finish(count, [&](io::FieldWriter& w) {
       w.set_attribute("Re", c.re);
       w.set_attribute("dt", c.adaptive_dt ? c.dt : fixed_dt);
       w.set_attribute("dt_mode", c.adaptive_dt ? "cfl" : "fixed");
