@@ -12,22 +12,31 @@ double continuity_error(const Slab& u, const Slab& v, double dx, double dy) {
   FLEX_CHECK(u.rows() == v.rows() && u.cols() == v.cols() && u.row0 == v.row0,
              "continuity_error: u and v slabs differ in shape");
   const long cols = u.cols(), n = u.rows();
-  // u with two periodic halo rows each side: d/dx runs along axis 0.
-  const Rows uh = fetch_rows(u, u.row0 - 2, n + 4, true);
+  // d/dx runs along axis 0: two periodic halo rows of u each side.
+  const Halo halo = fetch_periodic_halo(u, 2);
+  const auto uu = u.local;
+  const Rows above = halo.above, below = halo.below;
   const auto vv = v.local;
   const double cx = 1.0 / (12.0 * dx), cy = 1.0 / (12.0 * dy);
   double local = 0;
   Kokkos::parallel_reduce(
-      "analysis::continuity", over_plane(n, cols),
-      KOKKOS_LAMBDA(const long r, const long c, double& acc) {
-        const long R = r + 2;
-        // Periodic neighbours along y without a modulo per point.
-        const long cm1 = c >= 1 ? c - 1 : c - 1 + cols, cm2 = c >= 2 ? c - 2 : c - 2 + cols;
-        const long cp1 = c + 1 < cols ? c + 1 : c + 1 - cols, cp2 = c + 2 < cols ? c + 2 : c + 2 - cols;
-        const double dudx = cx * (double(uh(R - 2, c)) - 8.0 * uh(R - 1, c) + 8.0 * uh(R + 1, c) - uh(R + 2, c));
-        const double dvdy = cy * (double(vv(r, cm2)) - 8.0 * vv(r, cm1) + 8.0 * vv(r, cp1) - vv(r, cp2));
-        const double div = dudx + dvdy;
-        acc += div * div;
+      "analysis::continuity", over_strips(n, cols),
+      KOKKOS_LAMBDA(const long r, const long strip, double& acc) {
+        // Rows r-2 .. r+2 of u: in the slab, or in the halo past its edges.
+        const auto at = [&](const long q, const long c) -> double {
+          return q < 0 ? above(q + 2, c) : (q >= n ? below(q - n, c) : uu(q, c));
+        };
+        double sq[kLanes] = {};
+        for_strip(strip, cols, [&](const long c, const int l) {
+          // Periodic neighbours along y without a modulo per point.
+          const long cm1 = c >= 1 ? c - 1 : c - 1 + cols, cm2 = c >= 2 ? c - 2 : c - 2 + cols;
+          const long cp1 = c + 1 < cols ? c + 1 : c + 1 - cols, cp2 = c + 2 < cols ? c + 2 : c + 2 - cols;
+          const double dudx = cx * (at(r - 2, c) - 8.0 * at(r - 1, c) + 8.0 * at(r + 1, c) - at(r + 2, c));
+          const double dvdy = cy * (double(vv(r, cm2)) - 8.0 * vv(r, cm1) + 8.0 * vv(r, cp1) - vv(r, cp2));
+          const double div = dudx + dvdy;
+          sq[l] += div * div;
+        });
+        for (int l = 0; l < kLanes; ++l) acc += sq[l];
       },
       local);
   return comm::sum(local, u.comm) / static_cast<double>(comm::sum(n * cols, u.comm));

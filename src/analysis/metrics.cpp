@@ -24,12 +24,21 @@ Moments moments(const Slab& x, Affine a) {
 
   Tally<1, 2> first;
   Kokkos::parallel_reduce(
-      "analysis::moments_mean", over_plane(rows, cols),
-      KOKKOS_LAMBDA(const long r, const long c, Tally<1, 2>& t) {
-        const double y = s * v(r, c) + b;
-        t.sum[0] += y;
-        t.max[0] = y > t.max[0] ? y : t.max[0];
-        t.max[1] = -y > t.max[1] ? -y : t.max[1];
+      "analysis::moments_mean", over_strips(rows, cols),
+      KOKKOS_LAMBDA(const long r, const long strip, Tally<1, 2>& t) {
+        double sum[kLanes] = {}, hi[kLanes], nlo[kLanes];
+        for (int l = 0; l < kLanes; ++l) hi[l] = t.max[0], nlo[l] = t.max[1];
+        for_strip(strip, cols, [&](const long c, const int l) {
+          const double y = s * v(r, c) + b;
+          sum[l] += y;
+          hi[l] = y > hi[l] ? y : hi[l];
+          nlo[l] = -y > nlo[l] ? -y : nlo[l];
+        });
+        for (int l = 0; l < kLanes; ++l) {
+          t.sum[0] += sum[l];
+          t.max[0] = hi[l] > t.max[0] ? hi[l] : t.max[0];
+          t.max[1] = nlo[l] > t.max[1] ? nlo[l] : t.max[1];
+        }
       },
       Kokkos::Sum<Tally<1, 2>>(first));
   first.allreduce(x.comm);
@@ -37,10 +46,14 @@ Moments moments(const Slab& x, Affine a) {
 
   double var = 0;
   Kokkos::parallel_reduce(
-      "analysis::moments_var", over_plane(rows, cols),
-      KOKKOS_LAMBDA(const long r, const long c, double& acc) {
-        const double d = s * v(r, c) + b - mean;
-        acc += d * d;
+      "analysis::moments_var", over_strips(rows, cols),
+      KOKKOS_LAMBDA(const long r, const long strip, double& acc) {
+        double sq[kLanes] = {};
+        for_strip(strip, cols, [&](const long c, const int l) {
+          const double d = s * v(r, c) + b - mean;
+          sq[l] += d * d;
+        });
+        for (int l = 0; l < kLanes; ++l) acc += sq[l];
       },
       var);
   var = comm::sum(var, x.comm);
@@ -64,12 +77,20 @@ PairMetrics pair_metrics(const Slab& truth, const Slab& prediction, Affine a) {
   // Pass 1: means and max(y).
   Tally<2, 1> first;
   Kokkos::parallel_reduce(
-      "analysis::pair_means", over_plane(rows, cols),
-      KOKKOS_LAMBDA(const long r, const long c, Tally<2, 1>& t) {
-        const double yi = s * y(r, c) + b, pi = s * p(r, c) + b;
-        t.sum[0] += yi;
-        t.sum[1] += pi;
-        t.max[0] = yi > t.max[0] ? yi : t.max[0];
+      "analysis::pair_means", over_strips(rows, cols),
+      KOKKOS_LAMBDA(const long r, const long strip, Tally<2, 1>& t) {
+        double sy[kLanes] = {}, sp[kLanes] = {}, hi[kLanes];
+        for (int l = 0; l < kLanes; ++l) hi[l] = t.max[0];
+        for_strip(strip, cols, [&](const long c, const int l) {
+          const double yi = s * y(r, c) + b, pi = s * p(r, c) + b;
+          sy[l] += yi;
+          sp[l] += pi;
+          hi[l] = yi > hi[l] ? yi : hi[l];
+        });
+        for (int l = 0; l < kLanes; ++l) {
+          t.sum[0] += sy[l], t.sum[1] += sp[l];
+          t.max[0] = hi[l] > t.max[0] ? hi[l] : t.max[0];
+        }
       },
       Kokkos::Sum<Tally<2, 1>>(first));
   first.allreduce(truth.comm);
@@ -78,17 +99,23 @@ PairMetrics pair_metrics(const Slab& truth, const Slab& prediction, Affine a) {
   // Pass 2: centred second moments (two-pass for accuracy), error norms.
   Tally<5, 1> second;
   Kokkos::parallel_reduce(
-      "analysis::pair_errors", over_plane(rows, cols),
-      KOKKOS_LAMBDA(const long r, const long c, Tally<5, 1>& t) {
-        const double yi = s * y(r, c) + b, pi = s * p(r, c) + b;
-        const double dy = yi - my, dp = pi - mp, e = pi - yi;
-        t.sum[0] += dy * dy;
-        t.sum[1] += dp * dp;
-        t.sum[2] += dy * dp;
-        t.sum[3] += e * e;
-        t.sum[4] += yi * yi;
-        const double ae = e < 0 ? -e : e;
-        t.max[0] = ae > t.max[0] ? ae : t.max[0];
+      "analysis::pair_errors", over_strips(rows, cols),
+      KOKKOS_LAMBDA(const long r, const long strip, Tally<5, 1>& t) {
+        double q[5][kLanes] = {}, worst[kLanes] = {};
+        for_strip(strip, cols, [&](const long c, const int l) {
+          const double yi = s * y(r, c) + b, pi = s * p(r, c) + b;
+          const double dy = yi - my, dp = pi - mp, e = pi - yi;
+          q[0][l] += dy * dy;
+          q[1][l] += dp * dp;
+          q[2][l] += dy * dp;
+          q[3][l] += e * e;
+          q[4][l] += yi * yi;
+          const double ae = e < 0 ? -e : e;
+          worst[l] = ae > worst[l] ? ae : worst[l];
+        });
+        for (int k = 0; k < 5; ++k)
+          for (int l = 0; l < kLanes; ++l) t.sum[k] += q[k][l];
+        for (int l = 0; l < kLanes; ++l) t.max[0] = worst[l] > t.max[0] ? worst[l] : t.max[0];
       },
       Kokkos::Sum<Tally<5, 1>>(second));
   second.allreduce(truth.comm);

@@ -88,3 +88,14 @@ Rows fetch_rows(const Slab& field, long begin, long count, bool periodic) {
 }
 
 }  // namespace flex::analysis
+
+namespace flex::analysis {
+
+Halo fetch_periodic_halo(const Slab& field, long width) {
+  Halo h;
+  h.above = fetch_rows(field, field.row0 - width, width, true);
+  h.below = fetch_rows(field, field.row0 + field.rows(), width, true);
+  return h;
+}
+
+}  // namespace flex::analysis

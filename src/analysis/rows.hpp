@@ -16,3 +16,15 @@ using Rows = Kokkos::View<float**, Kokkos::LayoutRight, MemSpace>;
 Rows fetch_rows(const Slab& field, long begin, long count, bool periodic);
 
 }  // namespace flex::analysis
+
+namespace flex::analysis {
+
+// The `width` rows before and after this rank's slab, wrapping periodically:
+// a stencil then reads the slab in place and only the halo travels.
+struct Halo {
+  Rows above;  // global rows [row0 - width, row0)
+  Rows below;  // global rows [row0 + rows, row0 + rows + width)
+};
+Halo fetch_periodic_halo(const Slab& field, long width);
+
+}  // namespace flex::analysis
