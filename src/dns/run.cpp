@@ -120,8 +120,43 @@ double adaptive_dt(const RunConfig& c, const Physics& p, const Diagnostics& d, d
   double dt = c.dt;
   if (d.max_speed > 0) dt = std::min(dt, c.cfl * h / d.max_speed);
   const double damping = 8.0 * p.inv_re / (h * h) + p.drag;
-  if (damping > 0) dt = std::min(dt, c.cfl / kRk3CflLimit * 2.51 / damping);
+  if (damping > 0) dt = std::min(dt, c.cfl / kRk3CflLimit * kRk3DampingLimit / damping);
   return dt;
+}
+
+// The state the run starts from: a checkpoint's, or t0 with the deck's initial field.
+RunState initial_state(const RunConfig& c, const std::string& checkpoint, Solver& solver) {
+  RunState state;
+  if (!checkpoint.empty()) {
+    state = read_checkpoint(checkpoint, solver.mutable_vorticity(), solver.comm());
+    FLEX_REQUIRE(state.re == c.re || (std::isinf(state.re) && std::isinf(c.re)),
+                 checkpoint << ": written with dns.re = " << state.re << ", but dns.re = " << c.re);
+    log::info("dns: continuing from ", checkpoint, " (step ", state.step, ", t = ", state.t, ")");
+    return state;
+  }
+  if (c.init == "kraichnan") {
+    kraichnan(solver.spectral(), c.k0, c.seed, solver.mutable_vorticity());
+  } else if (c.init == "taylor_green") {
+    taylor_green(c.tg_wavenumber, solver.mutable_vorticity());
+  } else {
+    state.t0 = read_initial_file(c, solver.mutable_vorticity(), solver.comm());
+  }
+  state.t = state.t0, state.re = c.re, state.seed = c.seed;
+  return state;
+}
+
+// A fixed step must be stable on the starting field: RK3 reaches √3 on the
+// imaginary axis (advection) and ≈ 2.51 on the real axis (5-point diffusion,
+// eigenvalues down to −8/(Re h²), and drag).
+void check_fixed_step(const RunConfig& c, double dt, Solver& solver) {
+  const double h = solver.slab().h();
+  const double cfl = cfl_number(solver.diagnostics(), dt, h);
+  FLEX_REQUIRE(cfl <= kRk3CflLimit, "dns.dt = " << c.dt << " gives CFL " << cfl
+                                                << " on the initial field, above the RK3 limit √3: lower dns.dt "
+                                                   "or use dns.dt_mode=cfl");
+  const double damping = 8.0 * solver.physics().inv_re / (h * h) + solver.physics().drag;
+  FLEX_REQUIRE(dt * damping <= kRk3DampingLimit, "dns.dt = " << c.dt << " exceeds the RK3 diffusive stability limit "
+                                                 << kRk3DampingLimit / damping << " for dns.re and grid.n");
 }
 
 }  // namespace
@@ -135,39 +170,16 @@ RunSummary run_dns_simulation(const RunConfig& c, const std::string& deck_text, 
   const Slab slab = Slab::of_rank(c.n, rank, size);
   const double h = slab.h();
   Solver solver(slab, comm, physics_of(c), c.planner);
-  RunState state;
-  if (!checkpoint.empty()) {
-    state = read_checkpoint(checkpoint, solver.mutable_vorticity(), comm);
-    FLEX_REQUIRE(state.re == c.re || (std::isinf(state.re) && std::isinf(c.re)),
-                 checkpoint << ": written with dns.re = " << state.re << ", but dns.re = " << c.re);
-    log::info("dns: continuing from ", checkpoint, " (step ", state.step, ", t = ", state.t, ")");
-  } else {
-    if (c.init == "kraichnan") {
-      kraichnan(solver.spectral(), c.k0, c.seed, solver.mutable_vorticity());
-    } else if (c.init == "taylor_green") {
-      taylor_green(c.tg_wavenumber, solver.mutable_vorticity());
-    } else {
-      state.t0 = read_initial_file(c, solver.mutable_vorticity(), comm);
-    }
-    state.t = state.t0, state.re = c.re, state.seed = c.seed;
-  }
+  const RunState start = initial_state(c, checkpoint, solver);
+  RunState state = start;
   const long count = snapshot_count(c, state.t0);
   FLEX_REQUIRE(count >= 1 && state.next_snapshot <= count,
                "dns.t_end = " << c.t_end << " ends before the run's time " << state.t);
   // Fixed steps: the interval split into equal steps no longer than dns.dt.
   const double steps_per_snapshot = std::max(1.0, std::ceil(c.snapshot_interval / c.dt * (1.0 - 1e-12)));
   const double fixed_dt = c.snapshot_interval / steps_per_snapshot;
+  if (!c.adaptive_dt) check_fixed_step(c, fixed_dt, solver);
   const Physics& physics = solver.physics();
-  {
-    const Diagnostics d = solver.diagnostics();
-    const double damping = 8.0 * physics.inv_re / (h * h) + physics.drag;
-    FLEX_REQUIRE(c.adaptive_dt || cfl_number(d, fixed_dt, h) <= kRk3CflLimit,
-                 "dns.dt = " << c.dt << " gives CFL " << cfl_number(d, fixed_dt, h)
-                             << " on the initial field, above the RK3 limit √3: lower dns.dt or use dns.dt_mode=cfl");
-    FLEX_REQUIRE(c.adaptive_dt || fixed_dt * damping <= 2.51,
-                 "dns.dt = " << c.dt << " exceeds the RK3 diffusive stability limit " << 2.51 / damping
-                             << " for dns.re and grid.n");
-  }
   create_run_dirs(c, checkpoint.empty(), comm);
   on_root(comm, [&] { output::write_text_atomic(c.deck_path(), deck_text); });
   log::info("dns: ", c.n, "² grid on ", size, " rank(s), Re = ", c.re, ", ", count, " snapshots to t = ",
@@ -179,7 +191,7 @@ RunSummary run_dns_simulation(const RunConfig& c, const std::string& deck_text, 
     state.next_snapshot = 1;
   }
   RunSummary summary;
-  const double wall_start = MPI_Wtime(), t_start = state.t;
+  const double wall_start = MPI_Wtime();
   const double t_last = state.t0 + (count - 1) * c.snapshot_interval;
   auto save_checkpoint = [&] {
     FLEX_PROFILE("dns::checkpoint");
@@ -203,7 +215,7 @@ RunSummary run_dns_simulation(const RunConfig& c, const std::string& deck_text, 
     if (state.step % c.progress_interval == 0) {
       const double wall = MPI_Wtime() - wall_start;
       const double rate = summary.steps > 0 ? summary.steps / wall : 0.0;
-      const double sim_rate = wall > 0 ? (state.t - t_start) / wall : 0.0;
+      const double sim_rate = wall > 0 ? (state.t - start.t) / wall : 0.0;
       log::progress("dns", state.step,
                     {{"t", state.t},
                      {"dt", dt},
