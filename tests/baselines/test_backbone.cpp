@@ -6,6 +6,7 @@
 #include "flex/core/deck.hpp"
 #include "flex/core/error.hpp"
 #include "flex/model/backbone.hpp"
+#include "flex/model/shapes.hpp"
 #include "helpers.hpp"
 
 namespace flex::model {
@@ -138,16 +139,17 @@ TEST(Backbone, DenoiserMatchesForwardOnStackedCopies) {
 
 // Default sizes next to FLEX-S (SPEC §5: 49,718,529 single-task): the
 // baselines must be in the same class, as the paper's DM-S U-Net (69M).
-// One forward on a 256² patch checks the S layouts end to end.
+// Counts at img 256; one forward on a 64² patch (model.img = 64) checks the
+// S layouts end to end at 1/16 of the cost.
 TEST(Backbone, SizeSParameterCountsComparableToFlexS) {
-  const auto flex_s = count_parameters(*tiny_backbone("flex", {"model.size=S"}).module);
-  const auto b = testing::random_batch(1, 1, 1, 256, 256, 7);
+  const auto flex_s = count_parameters(flex_config_for_size("S"));  // from shapes, no allocation
+  const auto b = testing::random_batch(1, 1, 1, 64, 64, 7);
   for (const std::string kind : {"unet", "uvit"}) {
-    auto net = make_backbone(deck_with({"model.size=S", "model.backbone=" + kind}), 1);
-    const auto n = count_parameters(*net.module);
+    const auto n = count_parameters(*make_backbone(deck_with({"model.size=S", "model.backbone=" + kind}), 1).module);
     std::cout << kind << "-S parameters: " << n << " (FLEX-S " << flex_s << ")\n";
     EXPECT_GT(n, 0.75 * flex_s) << kind;
     EXPECT_LT(n, 1.5 * flex_s) << kind;
+    auto net = make_backbone(deck_with({"model.size=S", "model.img=64", "model.backbone=" + kind}), 1);
     net.module->eval();
     torch::NoGradGuard no_grad;
     EXPECT_EQ(net(b.z, b.t, b.cond, Task::SuperResolution, b.field).sizes(), b.z.sizes()) << kind;
