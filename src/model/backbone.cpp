@@ -35,7 +35,7 @@ std::int64_t task_channels(const FlexConfig& f, Task task) {
 template <class Net>
 void bind_baseline(Backbone& b, Net net, Task task, std::int64_t field_channels) {
   auto check = [task, field_channels](Task asked, const torch::Tensor& field) {
-    FLEX_REQUIRE(asked == task, "this " << "backbone serves task " << task_name(task) << " only, asked for "
+    FLEX_REQUIRE(asked == task, "this baseline backbone serves task " << task_name(task) << " only, asked for "
                                         << task_name(asked) << " (model.tasks)");
     FLEX_CHECK(field.dim() == 4 && field.size(1) == field_channels,
                task_name(task) << " conditioning must have " << field_channels << " channels, got " << field.sizes());
