@@ -22,7 +22,7 @@ Diagnostics diagnose(const Field& omega, const Field& psi, MPI_Comm comm);
 // stable up to √3 (the imaginary-axis reach of Shu–Osher RK3).
 inline double cfl_number(const Diagnostics& d, double dt, double h) { return dt * d.max_speed / h; }
 constexpr double kRk3CflLimit = 1.7320508075688772;
-// Reach of Shu–Osher RK3 on the negative real axis (root of 1 − z + z²/2 − z³/6 = −1 ≈ −2.5127):
+// Reach of Shu–Osher RK3 on the negative real axis: R(z) = 1 + z + z²/2 + z³/6 = −1 at z ≈ −2.5127;
 // bounds Δt times the largest damping rate 8/(Re h²) + μ.
 constexpr double kRk3DampingLimit = 2.51;
 
