@@ -51,10 +51,10 @@ EnsembleStats ensemble_statistics(const Slab& truth, const StackSlab& members, A
         for (long m = 0; m < k; ++m) {
           const double xm = s * x(m, r, c) + b, d = xm - mean, e = xm - yi;
           var += d * d;
-          skill += e < 0 ? -e : e;
+          skill += Kokkos::Experimental::fabs(e);  // branch-free: signs are random
           for (long q = m + 1; q < k; ++q) {
             const double dq = xm - (s * x(q, r, c) + b);
-            pairs += dq < 0 ? -dq : dq;
+            pairs += Kokkos::Experimental::fabs(dq);
           }
         }
         var /= (k - 1);

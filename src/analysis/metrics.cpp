@@ -110,7 +110,7 @@ PairMetrics pair_metrics(const Slab& truth, const Slab& prediction, Affine a) {
           q[2][l] += dy * dp;
           q[3][l] += e * e;
           q[4][l] += yi * yi;
-          const double ae = e < 0 ? -e : e;
+          const double ae = Kokkos::Experimental::fabs(e);  // branch-free: signs are random
           worst[l] = ae > worst[l] ? ae : worst[l];
         });
         for (int k = 0; k < 5; ++k)

@@ -17,18 +17,17 @@ namespace {
 
 constexpr int kCount = 0, kPower = 1, kEs = 2;
 
-// Adds every mode of `a` (and of `b`, velocity) to its shell:
-// count, power = |a|^2 (+ |b|^2) / 2 for velocity, es = pi |a|^2 / |k|.
-// Returns the sum of the power over all modes (Parseval).
-double bin_shells(const HalfSpectrum& a, const HalfSpectrum* b, long rows, long cols, bool include_axes,
+// Adds every mode of `f` to its shell: count (if count_modes), power =
+// factor |f|^2 / (H W)^2 and es = pi power / |k|. Returns the power summed
+// over all modes (Parseval).
+double bin_shells(const HalfSpectrum& f, double factor, bool count_modes, long rows, long cols, bool include_axes,
                   Kokkos::View<double**, Kokkos::LayoutRight, MemSpace> shells) {
-  const auto fa = a.data;
-  const auto fb = b ? b->data : a.data;
-  const bool two = b != nullptr, transposed = a.transposed;
+  const auto fa = f.data;
+  const bool transposed = f.transposed;
   const long outer = static_cast<long>(fa.extent(0)), inner = static_cast<long>(fa.extent(1));
-  const long ky0 = a.ky0, kmax = static_cast<long>(shells.extent(0)) - 1;
-  const double norm = 1.0 / (double(rows) * double(cols) * double(rows) * double(cols));
-  const double pi = M_PI;
+  const long ky0 = f.ky0, kmax = static_cast<long>(shells.extent(0)) - 1;
+  const double norm = factor / (double(rows) * double(cols) * double(rows) * double(cols));
+  const double pi = M_PI, counted = count_modes ? 1.0 : 0.0;
   Kokkos::Experimental::ScatterView<double**, Kokkos::LayoutRight, ExecSpace> scatter(shells);
   double total = 0;
   Kokkos::parallel_reduce(
@@ -38,18 +37,16 @@ double bin_shells(const HalfSpectrum& a, const HalfSpectrum* b, long rows, long 
         const long kx = ix <= rows / 2 ? ix : ix - rows;
         // Modes 0 < ky < W/2 stand for themselves and their conjugate twin.
         const double weight = (ky == 0 || 2 * ky == cols) ? 1.0 : 2.0;
-        double p = fa(o, n, 0) * fa(o, n, 0) + fa(o, n, 1) * fa(o, n, 1);
-        if (two) p = 0.5 * (p + fb(o, n, 0) * fb(o, n, 0) + fb(o, n, 1) * fb(o, n, 1));
-        p *= norm;
-        acc += weight * p;
+        const double p = weight * norm * (fa(o, n, 0) * fa(o, n, 0) + fa(o, n, 1) * fa(o, n, 1));
+        acc += p;
         if (!include_axes && (kx == 0 || ky == 0)) return;
         const double kk = Kokkos::Experimental::sqrt(double(kx * kx + ky * ky));
         const long shell = static_cast<long>(kk + 0.5);  // k - 0.5 < |k| < k + 0.5 (|k| is never a half-integer)
         if (shell < 1 || shell > kmax) return;
         auto s = scatter.access();
-        s(shell, kCount) += weight;
-        s(shell, kPower) += weight * p;
-        s(shell, kEs) += weight * pi * p / kk;
+        s(shell, kCount) += counted * weight;
+        s(shell, kPower) += p;
+        s(shell, kEs) += pi * p / kk;
       },
       total);
   Kokkos::Experimental::contribute(shells, scatter);
@@ -96,24 +93,19 @@ Spectrum SpectrumEngine::vorticity(const Slab& w) {
   fft_->load(w);
   const HalfSpectrum hw = fft_->execute();
   auto shells = new_shells(fft_->rows(), fft_->cols());
-  const double total = bin_shells(hw, nullptr, fft_->rows(), fft_->cols(), options_.include_axes, shells);
+  const double total = bin_shells(hw, 1.0, true, fft_->rows(), fft_->cols(), options_.include_axes, shells);
   return finish(shells, total, true, comm_);
 }
 
 Spectrum SpectrumEngine::velocity(const Slab& u, const Slab& v) {
   check_field(u, *fft_, "u");
   check_field(v, *fft_, "v");
-  // The transform overwrites its buffer: keep a copy of u's half spectrum.
-  fft_->load(u);
-  const HalfSpectrum hu_view = fft_->execute();
-  Kokkos::View<double** [2], Kokkos::LayoutRight, MemSpace> hu_copy("analysis::spectrum_u", hu_view.data.extent(0),
-                                                                     hu_view.data.extent(1));
-  Kokkos::deep_copy(hu_copy, hu_view.data);
-  const HalfSpectrum hu{hu_copy, hu_view.transposed, hu_view.ky0};
-  fft_->load(v);
-  const HalfSpectrum hv = fft_->execute();
+  // 1/2 (|u_hat|^2 + |v_hat|^2) is additive over the two fields: bin each in turn.
   auto shells = new_shells(fft_->rows(), fft_->cols());
-  const double total = bin_shells(hu, &hv, fft_->rows(), fft_->cols(), options_.include_axes, shells);
+  fft_->load(u);
+  double total = bin_shells(fft_->execute(), 0.5, true, fft_->rows(), fft_->cols(), options_.include_axes, shells);
+  fft_->load(v);
+  total += bin_shells(fft_->execute(), 0.5, false, fft_->rows(), fft_->cols(), options_.include_axes, shells);
   return finish(shells, total, false, comm_);
 }
 
