@@ -28,15 +28,26 @@ bool is_root() {
   return r == 0;
 }
 
-std::string fixture_dir() {
-  static const std::string dir = [] {
-    const std::string d = comm::broadcast(
-        (fs::temp_directory_path() / ("flex_analyze_cli_" + std::to_string(::getpid()))).string(), MPI_COMM_WORLD);
-    testing::write_fixture(d, MPI_COMM_WORLD);
+// One scratch directory per run (rank 0's pid), removed after the last test.
+class Scratch : public ::testing::Environment {
+ public:
+  static const std::string& dir() {
+    static const std::string d = [] {
+      const std::string path = comm::broadcast(
+          (fs::temp_directory_path() / ("flex_analyze_cli_" + std::to_string(::getpid()))).string(), MPI_COMM_WORLD);
+      testing::write_fixture(path, MPI_COMM_WORLD);
+      return path;
+    }();
     return d;
-  }();
-  return dir;
-}
+  }
+  void TearDown() override {
+    MPI_Barrier(MPI_COMM_WORLD);
+    if (is_root()) fs::remove_all(dir());
+  }
+};
+const auto* const kScratch = ::testing::AddGlobalTestEnvironment(new Scratch);
+
+std::string fixture_dir() { return Scratch::dir(); }
 
 int run_flex(std::vector<std::string> args) {
   args.insert(args.begin(), {"flex", "analyze"});
