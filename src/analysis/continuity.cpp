@@ -22,17 +22,19 @@ double continuity_error(const Slab& u, const Slab& v, double dx, double dy) {
   Kokkos::parallel_reduce(
       "analysis::continuity", over_strips(n, cols),
       KOKKOS_LAMBDA(const long r, const long strip, double& acc) {
-        // Rows r-2 .. r+2 of u: in the slab, or in the halo past its edges.
-        const auto at = [&](const long q, const long c) -> double {
-          return q < 0 ? above(q + 2, c) : (q >= n ? below(q - n, c) : uu(q, c));
+        // Rows r-2 .. r+2 of u: in the slab, or in the halo past its edges (rows are contiguous).
+        const auto row = [&](const long q) -> const float* {
+          return q < 0 ? &above(q + 2, 0) : (q >= n ? &below(q - n, 0) : &uu(q, 0));
         };
+        const float *um2 = row(r - 2), *um1 = row(r - 1), *up1 = row(r + 1), *up2 = row(r + 2);
+        const float* vr = &vv(r, 0);
         double sq[kLanes] = {};
         for_strip(strip, cols, [&](const long c, const int l) {
           // Periodic neighbours along y without a modulo per point.
           const long cm1 = c >= 1 ? c - 1 : c - 1 + cols, cm2 = c >= 2 ? c - 2 : c - 2 + cols;
           const long cp1 = c + 1 < cols ? c + 1 : c + 1 - cols, cp2 = c + 2 < cols ? c + 2 : c + 2 - cols;
-          const double dudx = cx * (at(r - 2, c) - 8.0 * at(r - 1, c) + 8.0 * at(r + 1, c) - at(r + 2, c));
-          const double dvdy = cy * (double(vv(r, cm2)) - 8.0 * vv(r, cm1) + 8.0 * vv(r, cp1) - vv(r, cp2));
+          const double dudx = cx * (double(um2[c]) - 8.0 * um1[c] + 8.0 * up1[c] - up2[c]);
+          const double dvdy = cy * (double(vr[cm2]) - 8.0 * vr[cm1] + 8.0 * vr[cp1] - vr[cp2]);
           const double div = dudx + dvdy;
           sq[l] += div * div;
         });
