@@ -11,6 +11,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <functional>
 #include <map>
 #include <set>
 #include <sstream>
@@ -93,6 +94,29 @@ struct Step {
   }
 };
 
+// Achieved GFLOP/s of one 64->64 3x3 convolution at img² (forward) and of
+// the matrix product im2col would turn it into: is the conv path efficient?
+void probe_kernels(std::int64_t img) {
+  torch::NoGradGuard no_grad;
+  const auto x = torch::randn({1, 64, img, img});
+  const auto w = torch::randn({64, 64, 3, 3});
+  const auto a = torch::randn({64, 576}), b = torch::randn({576, img * img});
+  const double flop = 2.0 * 64 * 576 * img * img;
+  auto rate = [&](const std::function<void()>& f) {
+    f();
+    const auto t0 = Clock::now();
+    for (int i = 0; i < 3; ++i) f();
+    return 3 * flop / seconds_since(t0) * 1e-9;
+  };
+  const double conv = rate([&] { torch::conv2d(x, w, {}, 1, 1); });
+  const auto xl = x.contiguous(at::MemoryFormat::ChannelsLast);
+  const auto wl = w.contiguous(at::MemoryFormat::ChannelsLast);
+  const double conv_cl = rate([&] { torch::conv2d(xl, wl, {}, 1, 1); });
+  const double mm = rate([&] { torch::mm(a, b); });
+  std::printf("  kernels at %d thread(s): conv3x3 64->64 %.1f GFLOP/s (channels-last %.1f), same-size matmul %.1f GFLOP/s\n",
+              at::get_num_threads(), conv, conv_cl, mm);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -107,7 +131,8 @@ int main(int argc, char** argv) {
   cfg.img = std::stol(a.at("img"));
   const long batch = std::stol(a.at("batch")), reps = std::stol(a.at("reps"));
   std::printf("bench_model: %s, batch %ld\n", model::describe(cfg).c_str(), batch);
-  std::printf("LibTorch %s, BLAS %s\n", TORCH_VERSION, sysinfo::active_blas().c_str());
+  std::printf("LibTorch %s, BLAS %s, oneDNN (mkldnn) %s\n", TORCH_VERSION, sysinfo::active_blas().c_str(),
+              at::hasMKLDNN() ? "available" : "absent");
 
   const auto rss0 = sysinfo::peak_rss_bytes();
   Step s{model::build_flex(cfg, 1), {}, {}, {}, {}};
@@ -123,6 +148,7 @@ int main(int argc, char** argv) {
   for (std::string word; std::getline(threads, word, ',');) {
     const int n = std::stoi(word);
     at::set_num_threads(n);
+    probe_kernels(cfg.img);
     const auto before = sysinfo::peak_rss_bytes();
     s.train_step();  // warm-up: allocator, oneDNN primitives
     const auto peak = sysinfo::peak_rss_bytes();
