@@ -7,7 +7,9 @@
 #include "flex/core/deck.hpp"
 #include "flex/diffusion/model_command.hpp"
 #include "flex/dns/command.hpp"
+#include "flex/infer/command.hpp"
 #include "flex/io/inspect_command.hpp"
+#include "flex/validate/command.hpp"
 
 namespace flex {
 
@@ -20,6 +22,10 @@ const std::vector<Command>& commands() {
        run_analyze},
       {"dns", "2D Navier–Stokes–Kraichnan turbulence DNS: writes reference fields", declare_dns_keys, run_dns},
       {"inspect", "shape, metadata and per-channel statistics of a field file", declare_inspect_keys, run_inspect},
+      {"infer", "super-resolve or forecast whole fields with a trained checkpoint (patches over ranks, ensembles)",
+       declare_infer_keys, run_infer},
+      {"validate", "run the validation suite (DNS verification, parity, skill) and write a report",
+       declare_validate_keys, run_validate},
   };
   return table;
 }
