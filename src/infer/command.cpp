@@ -19,9 +19,10 @@
 #include "flex/diffusion/sampler.hpp"
 #include "flex/infer/field_inference.hpp"
 #include "flex/infer/outputs.hpp"
+#include "flex/infer/sampling.hpp"
 #include "flex/io/fields.hpp"
 #include "flex/model/config.hpp"
-#include "flex/model/flex.hpp"
+#include "flex/model/backbone.hpp"
 #include "flex/model/state_dict.hpp"
 
 namespace flex {
@@ -52,18 +53,12 @@ void declare_infer_keys(DeckSchema& s) {
   s.add_choice("infer.re_scaling", "log10", {"log10", "linear"}, "Reynolds conditioning scale, as trained");
   s.add_path("infer.output", "prediction.h5", "prediction file (relative paths under run.output_dir)");
   model::declare_model_keys(s);
+  model::declare_backbone_keys(s);
 }
 
 namespace {
 
-struct InferSetup {
-  model::Flex net{nullptr};
-  c10::Device device{c10::kCPU};
-  diffusion::SamplerOptions sampler;
-  std::vector<float> cond;  // conditioning scalars of this run
-  std::int64_t members = 1, batch = 4;
-  std::uint64_t seed = 0;
-};
+using InferSetup = infer::Sampling;
 
 std::string output_path(const Deck& deck) {
   std::filesystem::path p(deck.get_string("infer.output"));
@@ -77,24 +72,6 @@ at::Tensor read_plane(const io::FieldReader& reader, long n, long channel) {
   return plane;
 }
 
-// (input, base, ids) -> [K, B, 1, P, P] sampled fields for one task.
-infer::PatchPredictor predictor(InferSetup& st, model::Task task, std::int64_t member_offset) {
-  return [&st, task, member_offset](const at::Tensor& input, const at::Tensor& base,
-                                    const std::vector<std::int64_t>& ids) {
-    torch::NoGradGuard no_grad;
-    const auto B = input.size(0);
-    auto cond = torch::tensor(st.cond).view({1, -1}).expand({B, -1}).contiguous().to(st.device);
-    auto denoiser = st.net->denoiser(task, input.to(st.device), cond);
-    // Member k's noise is keyed by (seed, member_offset + k, patch id): independent of batching and ranks.
-    const auto seed = derive_seed(st.seed, Stream::kSamplerNoise, {static_cast<std::uint64_t>(member_offset)});
-    return diffusion::sample_ensemble(denoiser, base.to(st.device), st.members, seed, ids, st.sampler);
-  };
-}
-
-double rfne(const at::Tensor& pred, const at::Tensor& truth) {
-  return ((pred - truth).norm() / truth.norm().clamp_min(1e-30)).item<double>();
-}
-
 int run_super_resolution(const RunContext& ctx, InferSetup& st, const io::FieldReader& reader,
                          const std::vector<std::int64_t>& snapshots, const decomp::Tiling& tiling, double norm,
                          const infer::OutputSpec& out_spec) {
@@ -103,7 +80,7 @@ int run_super_resolution(const RunContext& ctx, InferSetup& st, const io::FieldR
   const auto factor = deck.get_int("infer.factor");
   const bool lowres = deck.get_bool("infer.lowres_input");
   infer::InferenceOutputs out(out_spec, ctx.env.comm());
-  const auto predict = predictor(st, model::Task::SuperResolution, 0);
+  const auto predict = infer::flex_predictor(st, model::Task::SuperResolution, 0);
   double rfne_sum = 0;
   for (size_t i = 0; i < snapshots.size(); ++i) {
     const auto t0 = std::chrono::steady_clock::now();
@@ -111,18 +88,18 @@ int run_super_resolution(const RunContext& ctx, InferSetup& st, const io::FieldR
     const auto plane = read_plane(reader, n, channel) / norm;
     const auto truth = lowres ? at::Tensor() : plane;
     const auto coarse = lowres ? plane : data::subsample(plane, factor);
-    const auto up = data::upsample_bicubic_periodic(coarse.unsqueeze(0), factor);  // [1, H, W]
-    const auto field = infer::predict_field(up, up, tiling, predict, st.batch,
-                                            static_cast<std::int64_t>(n) * tiling.count(), ctx.env.comm());
+    const auto sr = infer::super_resolve(coarse, factor, tiling, predict, deck.get_int("infer.batch"),
+                                         static_cast<std::int64_t>(n) * tiling.count(), ctx.env.comm());
+    const auto& field = sr.prediction;
     out.write(static_cast<long>(i), field.mean * norm, field.members * norm,
               truth.defined() ? truth * norm : at::Tensor());
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     log::Fields line{{"snapshot", double(n)}, {"s_per_field", seconds}};
     if (truth.defined()) {
-      const double e = rfne(field.mean, truth);
+      const double e = infer::rfne(field.mean, truth);
       rfne_sum += e;
       line.push_back({"rfne", e});
-      line.push_back({"rfne_bicubic", rfne(up[0], truth)});
+      line.push_back({"rfne_bicubic", infer::rfne(sr.upsampled, truth)});
     }
     log::progress("infer", static_cast<long>(i + 1), line);
   }
@@ -157,10 +134,10 @@ int run_forecast(const RunContext& ctx, InferSetup& st, const io::FieldReader& r
   for (std::int64_t m = 0; m < st.members; ++m) {
     auto prev = read_plane(reader, snapshots[static_cast<size_t>(start - h)], channel) / norm;
     auto last = read_plane(reader, snapshots[static_cast<size_t>(start)], channel) / norm;
-    const auto predict = predictor(st, model::Task::Forecast, m);
+    const auto predict = infer::flex_predictor(st, model::Task::Forecast, m);
     for (std::int64_t k = 0; k < steps; ++k) {
       const auto frames = torch::stack({prev, last});  // oldest first
-      const auto field = infer::predict_field(frames, last.unsqueeze(0), tiling, predict, st.batch,
+      const auto field = infer::predict_field(frames, last.unsqueeze(0), tiling, predict, deck.get_int("infer.batch"),
                                               k * tiling.count(), ctx.env.comm());
       auto next = field.members[0];
       step_members[static_cast<size_t>(k)] =
@@ -179,7 +156,7 @@ int run_forecast(const RunContext& ctx, InferSetup& st, const io::FieldReader& r
       const auto target = snapshots[static_cast<size_t>(start + (k + 1) * h)];
       targets.push_back(static_cast<double>(target));
       truth = read_plane(reader, target, channel) / norm;
-      line.push_back({"rfne", rfne(mean, truth)});
+      line.push_back({"rfne", infer::rfne(mean, truth)});
       line.push_back({"pcc", torch::corrcoef(torch::stack({mean.flatten(), truth.flatten()}))[0][1].item<double>()});
     }
     out.write(static_cast<long>(k), mean * norm, members * norm, truth.defined() ? truth * norm : at::Tensor());
@@ -198,47 +175,18 @@ int run_forecast(const RunContext& ctx, InferSetup& st, const io::FieldReader& r
 int run_infer(const RunContext& ctx) {
   FLEX_PROFILE("infer");
   const auto& deck = ctx.deck;
-  InferSetup st;
-  st.device = configure_runtime(ctx);
-  st.seed = static_cast<std::uint64_t>(deck.get_int("run.seed"));
-  st.members = deck.get_int("infer.members");
-  st.batch = deck.get_int("infer.batch");
-  st.sampler.steps = deck.get_int("infer.steps");
-  st.sampler.param = diffusion::parse_parameterisation(deck.get_string("infer.parameterisation"));
   const bool sr = deck.get_string("infer.task") == "sr";
-
   const auto input = deck.get_string("infer.input");
-  const auto checkpoint = deck.get_string("infer.checkpoint");
   FLEX_REQUIRE(!input.empty(), deck.source() << ": key 'infer.input' is required (a field file)");
-  FLEX_REQUIRE(!checkpoint.empty(), deck.source() << ": key 'infer.checkpoint' is required (a .pt state dict)");
-
-  const auto config = model::model_config_from_deck(deck);
-  FLEX_REQUIRE(sr ? config.has_sr() : config.has_fc(),
-               deck.source() << ": infer.task = " << deck.get_string("infer.task") << " but model.tasks = "
-                             << model::task_set_name(config.tasks) << " has no such task encoder");
-  st.net = model::build_flex(config, st.seed);
-  model::load_checkpoint(*st.net, checkpoint);
-  st.net->eval();
-  st.net->to(st.device);
-
+  const auto device = configure_runtime(ctx);
   io::FieldReader reader(input, ctx.env.comm(), deck.get_string("infer.dataset"));
   const auto shape = reader.shape();
   FLEX_REQUIRE(deck.get_int("infer.channel") < shape.c,
                deck.source() << ": key 'infer.channel' = " << deck.get_int("infer.channel") << " but " << input
                              << " has " << shape.c << " channel(s)");
-  double reynolds = deck.get_real("infer.re");
-  if (reynolds == 0) {
-    FLEX_REQUIRE(reader.has_attribute("Re"),
-                 input << ": no `Re` attribute; set infer.re to the Reynolds number for conditioning");
-    reynolds = reader.attribute_double("Re");
-  }
-  data::SampleConfig sample;
-  sample.re_scaling = deck.get_string("infer.re_scaling") == "log10" ? data::ReScaling::Log10 : data::ReScaling::Linear;
-  st.cond = data::conditioning(sample, sr ? data::Task::SuperResolution : data::Task::Forecast, reynolds);
-  FLEX_REQUIRE(static_cast<std::int64_t>(st.cond.size()) == config.n_cond_scalars,
-               deck.source() << ": model.cond_scalars = " << config.n_cond_scalars << " but inference conditions on "
-                             << st.cond.size() << " scalar(s)");
-
+  InferSetup st = infer::sampling_from_deck(deck, device, sr ? model::Task::SuperResolution : model::Task::Forecast,
+                                            infer::reynolds_of(deck, reader));
+  const auto& config = st.config.flex;
   const auto factor = deck.get_int("infer.factor");
   const bool lowres = sr && deck.get_bool("infer.lowres_input");
   const long H = lowres ? shape.h * factor : shape.h, W = lowres ? shape.w * factor : shape.w;
@@ -260,7 +208,7 @@ int run_infer(const RunContext& ctx) {
   out_spec.overwrite = deck.get_bool("run.overwrite");
   out_spec.dx = 2 * M_PI / static_cast<double>(H);
   log::info("infer: ", sr ? "super-resolution x" + std::to_string(factor) : std::string("forecast"), " of ", input,
-            " (", H, "x", W, ") with ", model::describe(config), "; ", tiling.count(), " patches of ", config.img,
+            " (", H, "x", W, ") with ", model::describe(st.config), "; ", tiling.count(), " patches of ", config.img,
             "^2, halo ", halo, ", ", st.members, " member(s), ", st.sampler.steps, " DDIM steps, ", ctx.env.size(),
             " rank(s)");
   const int rc = sr ? run_super_resolution(ctx, st, reader, snapshots, tiling, deck.get_real("infer.norm_std"), out_spec)

@@ -1,0 +1,57 @@
+// A checkpoint (FLEX or a baseline backbone) turned into the patch predictor of field_inference.hpp,
+// and the super-resolution of one whole field: the pieces `flex infer` and
+// the validation suite share.
+#pragma once
+
+#include <c10/core/Device.h>
+
+#include <cstdint>
+#include <vector>
+
+#include "flex/diffusion/sampler.hpp"
+#include "flex/infer/field_inference.hpp"
+#include "flex/model/backbone.hpp"
+
+namespace flex {
+class Deck;
+namespace io {
+class FieldReader;
+}
+}  // namespace flex
+
+namespace flex::infer {
+
+struct Sampling {
+  model::BackboneConfig config;    // model.backbone and its keys
+  model::Backbone net;             // eval mode, on `device`
+  c10::Device device{c10::kCPU};
+  diffusion::SamplerOptions sampler;
+  std::vector<float> cond;         // conditioning scalars of every patch
+  std::int64_t members = 1;
+  std::uint64_t seed = 0;          // run.seed
+};
+
+// The network of the deck's model.* / model.backbone keys with infer.checkpoint loaded (eval
+// mode, on `device`), the sampler of the infer.* keys, and the conditioning
+// scalars for `reynolds`. Errors name the deck and key.
+Sampling sampling_from_deck(const Deck& deck, c10::Device device, model::Task task, double reynolds);
+
+// infer.re, or the `Re` attribute of the input file when infer.re = 0.
+double reynolds_of(const Deck& deck, const io::FieldReader& reader);
+
+// Patches -> K sampled members; member k's noise is keyed by (seed,
+// member_offset + k, patch id): independent of batching and of ranks.
+PatchPredictor flex_predictor(const Sampling& sampling, model::Task task, std::int64_t member_offset);
+
+struct SrField {
+  at::Tensor upsampled;         // [H, W] periodic bicubic upsampling of the coarse field
+  FieldPrediction prediction;   // stitched FLEX members, mean, std
+};
+// coarse [h, w] (normalised) -> [h*factor, w*factor] prediction.
+SrField super_resolve(const at::Tensor& coarse, std::int64_t factor, const decomp::Tiling& tiling,
+                      const PatchPredictor& predict, std::int64_t batch, std::int64_t id_offset, MPI_Comm comm);
+
+// ‖pred − truth‖ / ‖truth‖ (SPEC §6).
+double rfne(const at::Tensor& pred, const at::Tensor& truth);
+
+}  // namespace flex::infer

@@ -1,0 +1,191 @@
+// The checks of the validation suite, in report order. Each measures on this
+// build and machine what a test asserts in CI, so a site can see its own
+// numbers before trusting a run.
+#include <torch/torch.h>
+
+#include <chrono>
+#include <cmath>
+#include <sstream>
+
+#include "flex/core/deck.hpp"
+#include "flex/core/error.hpp"
+#include "flex/core/seed.hpp"
+#include "flex/data/dataset.hpp"
+#include "flex/decomp/tiling.hpp"
+#include "flex/diffusion/parity.hpp"
+#include "flex/dns/verification.hpp"
+#include "flex/infer/sampling.hpp"
+#include "flex/io/fields.hpp"
+#include "flex/model/config.hpp"
+#include "flex/model/shapes.hpp"
+#include "flex/validate/check.hpp"
+
+namespace flex::validate {
+
+namespace {
+
+std::string fmt(double x) {
+  std::ostringstream s;
+  s.precision(4);
+  s << x;
+  return s.str();
+}
+
+std::vector<Result> arakawa(const Context& c) {
+  const auto id = dns::verify::arakawa_identities(c.deck.get_int("validate.grid"), 11, c.comm);
+  const std::string note = "sumJ " + fmt(id.sum_j) + ", sum aJ " + fmt(id.sum_a_j) + ", sum bJ " + fmt(id.sum_b_j) +
+                           ", J(a,b)+J(b,a) " + fmt(id.antisymmetry);
+  return {below("dns.arakawa_identities", "worst relative identity defect", id.worst(), 1e-12, note)};
+}
+
+// Observed order log2(e(n) / e(2n)) of an error that should fall as h^2.
+std::vector<Result> order(const char* name, const char* what, double (*error)(long, MPI_Comm), const Context& c) {
+  const long n = c.deck.get_int("validate.grid");
+  const double coarse = error(n / 2, c.comm), fine = error(n, c.comm);
+  return {within(name, what, std::log2(coarse / fine), 1.9, 2.1,
+                 "error " + fmt(coarse) + " at " + std::to_string(n / 2) + "^2, " + fmt(fine) + " at " +
+                     std::to_string(n) + "^2")};
+}
+
+std::vector<Result> poisson(const Context& c) {
+  const double r = dns::verify::poisson_residual(c.deck.get_int("validate.grid"), 5, c.comm);
+  return {below("dns.poisson_inverse", "max |lap_h psi + w| / max |w|", r, 1e-10)};
+}
+
+std::vector<Result> rk3(const Context& c) {
+  const auto coarse = dns::verify::inviscid_drift(0.02, c.comm), fine = dns::verify::inviscid_drift(0.01, c.comm);
+  return {within("dns.rk3_energy_drift", "energy drift ratio dt -> dt/2", coarse.energy / fine.energy, 6.5, 9.5,
+                 "drift " + fmt(coarse.energy) + " -> " + fmt(fine.energy)),
+          within("dns.rk3_enstrophy_drift", "enstrophy drift ratio dt -> dt/2", coarse.enstrophy / fine.enstrophy,
+                 6.5, 9.5),
+          below("dns.mean_vorticity", "max |<w>| during the run", std::max(coarse.mean_vorticity, fine.mean_vorticity),
+                1e-12)};
+}
+
+std::vector<Result> kraichnan(const Context& c) {
+  const auto k = dns::verify::kraichnan_check(2 * c.deck.get_int("validate.grid"), 10.0, 42, c.comm);
+  return {within("dns.kraichnan_energy", "initial energy E_h", k.energy, 0.5 - 1e-12, 0.5 + 1e-12),
+          below("dns.kraichnan_spectrum", "max shell deviation from E(k)", k.max_shell_deviation, 1e-10,
+                "global normalisation factor " + fmt(k.normalisation))};
+}
+
+std::vector<Result> stitching(const Context& c) {
+  const long n = 4 * c.deck.get_int("validate.grid");
+  torch::manual_seed(3);
+  const auto field = torch::randn({n, n});
+  std::vector<Result> out;
+  for (long halo : {0L, 16L}) {
+    decomp::Tiling tiling({n, n, n / 4, halo, decomp::Boundary::Periodic});
+    int rank = 0, size = 1;
+    MPI_Comm_rank(c.comm, &rank);
+    MPI_Comm_size(c.comm, &size);
+    decomp::Stitcher stitcher(tiling);
+    std::vector<float> patch(static_cast<size_t>(tiling.spec().patch * tiling.spec().patch));
+    const auto mine = decomp::patches_of_rank(tiling, rank, size);
+    for (long i = mine.begin; i < mine.end; ++i) {
+      tiling.extract(field.data_ptr<float>(), i, patch.data());
+      stitcher.add(i, patch.data());
+    }
+    stitcher.reduce(c.comm);
+    const auto back = torch::from_blob(stitcher.result().data(), {n, n}).clone();
+    out.push_back(below("decomp.stitch_roundtrip", "max |stitch(tile(x)) - x|, halo " + std::to_string(halo),
+                        (back - field).abs().max().item<double>(), 1e-5));
+  }
+  return out;
+}
+
+std::vector<Result> parameter_counts(const Context&) {
+  struct Expect {
+    const char* size;
+    model::TaskSet tasks;
+    std::int64_t count;  // SPEC §5 / shared/reference
+  };
+  std::vector<Result> out;
+  for (const auto& e : {Expect{"S", model::TaskSet::SuperResolution, 49718529},
+                        Expect{"S", model::TaskSet::Multitask, 58315969},
+                        Expect{"M", model::TaskSet::SuperResolution, 199170561},
+                        Expect{"M", model::TaskSet::Multitask, 233836225},
+                        Expect{"L", model::TaskSet::Multitask, 1089812225}}) {
+    auto config = model::flex_config_for_size(e.size);
+    config.tasks = e.tasks;
+    const double got = static_cast<double>(model::count_parameters(config));
+    out.push_back(within("model.parameter_count",
+                         std::string("FLEX-") + e.size + " " + model::task_set_name(e.tasks) + " parameters", got,
+                         static_cast<double>(e.count), static_cast<double>(e.count)));
+  }
+  return out;
+}
+
+std::vector<Result> parity(const Context& c) {
+  const auto dir = c.deck.get_string("validate.fixtures");
+  const auto result =
+      diffusion::run_parity(dir + "/parity_tiny.pt", dir + "/parity_tiny.h5", c.device);
+  std::vector<Result> out;
+  for (const auto& item : result.items)
+    out.push_back(below("model.parity", item.name + ": max |ours - reference| / std", item.relative(),
+                        result.tolerance));
+  return out;
+}
+
+// FLEX against bicubic interpolation on held-out DNS snapshots.
+std::vector<Result> sr_skill(const Context& c) {
+  const auto& deck = c.deck;
+  io::FieldReader reader(deck.get_string("infer.input"), c.comm, deck.get_string("infer.dataset"));
+  const auto shape = reader.shape();
+  const auto sampling = infer::sampling_from_deck(deck, c.device, model::Task::SuperResolution,
+                                                  infer::reynolds_of(deck, reader));
+  const auto predict = infer::flex_predictor(sampling, model::Task::SuperResolution, 0);
+  const auto& config = sampling.config.flex;
+  const auto factor = deck.get_int("infer.factor");
+  const decomp::Tiling tiling({shape.h, shape.w, config.img, config.img / 8, decomp::Boundary::Periodic});
+  const auto snapshots = data::select_snapshots(deck.get_string("infer.snapshots"), shape.n,
+                                                deck.source() + ": key 'infer.snapshots'");
+  const double norm = deck.get_real("infer.norm_std");
+  double flex_sum = 0, bicubic_sum = 0;
+  for (const auto n : snapshots) {
+    auto plane = torch::empty({shape.h, shape.w});
+    reader.read(io::Hyperslab{n, 1, deck.get_int("infer.channel"), 1, 0, shape.h, 0, shape.w},
+                plane.data_ptr<float>());
+    plane /= norm;
+    const auto sr = infer::super_resolve(plane.index({torch::indexing::Slice(0, torch::indexing::None, factor),
+                                                      torch::indexing::Slice(0, torch::indexing::None, factor)}),
+                                         factor, tiling, predict, deck.get_int("infer.batch"), n * tiling.count(),
+                                         c.comm);
+    flex_sum += infer::rfne(sr.prediction.mean, plane);
+    bicubic_sum += infer::rfne(sr.upsampled, plane);
+  }
+  const double count = static_cast<double>(snapshots.size());
+  return {below("sr.skill_vs_bicubic", "RFNE(FLEX) / RFNE(bicubic), mean over snapshots",
+                (flex_sum / count) / (bicubic_sum / count), 1.0,
+                "RFNE FLEX " + fmt(flex_sum / count) + ", bicubic " + fmt(bicubic_sum / count) + " over " +
+                    std::to_string(snapshots.size()) + " snapshot(s)")};
+}
+
+}  // namespace
+
+const std::vector<Check>& checks() {
+  static const std::vector<Check> all = {
+      {"dns.arakawa_identities", "Arakawa Jacobian conserves sum J, sum aJ, sum bJ and is antisymmetric", arakawa},
+      {"dns.jacobian_order", "Arakawa Jacobian converges at second order",
+       [](const Context& c) {
+         return order("dns.jacobian_order", "observed order of J_h", dns::verify::jacobian_error, c);
+       }},
+      {"dns.poisson_inverse", "FFT Poisson solve inverts the 5-point Laplacian exactly", poisson},
+      {"dns.taylor_green_order", "Taylor-Green decay converges at second order in space",
+       [](const Context& c) {
+         return order("dns.taylor_green_order", "observed order of the Taylor-Green error",
+                      dns::verify::taylor_green_error, c);
+       }},
+      {"dns.rk3_drift", "inviscid RK3 energy/enstrophy drift is third order in dt", rk3},
+      {"dns.kraichnan", "Kraichnan initial condition: energy 1/2 and the prescribed spectrum", kraichnan},
+      {"decomp.stitch", "tile -> stitch returns the field (any rank count, with halos)", stitching},
+      {"model.parameter_count", "FLEX S/M/L parameter counts equal the paper's", parameter_counts},
+      {"model.parity", "reference checkpoint reproduces the authors' outputs (validate.fixtures)", parity,
+       {"validate.fixtures"}},
+      {"sr.skill", "FLEX beats bicubic on held-out DNS snapshots (infer.checkpoint, infer.input)", sr_skill,
+       {"infer.checkpoint", "infer.input"}},
+  };
+  return all;
+}
+
+}  // namespace flex::validate
