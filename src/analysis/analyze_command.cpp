@@ -242,6 +242,11 @@ int run_analyze(const RunContext& ctx) {
                truth_path << ": a " << shape.h << "x" << shape.w << " field is too small for the "
                           << ssim_options.window << "x" << ssim_options.window << " SSIM window");
   const bool do_continuity = wants("continuity") && ch.u >= 0 && ch.v >= 0;
+  if (wants("continuity") && !do_continuity)
+    log::warn(truth_path, ": no u and v channels (set analyze.u_channel, analyze.v_channel); continuity skipped");
+  if (wants("spectrum") && ch.w < 0 && (ch.u < 0 || ch.v < 0))
+    log::warn(truth_path, ": no vorticity or u, v channels (set analyze.*_channel); spectra skipped");
+  if (wants("ensemble") && ensemble.empty()) log::warn(src, ": 'ensemble' asked for, but analyze.ensemble is empty");
   const bool do_spectrum = wants("spectrum");
   const bool do_ensemble = wants("ensemble") && !ensemble.empty();
 
