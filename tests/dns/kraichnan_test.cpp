@@ -9,6 +9,7 @@
 #include "flex/dns/initial.hpp"
 #include "flex/dns/solver.hpp"
 #include "flex/dns/spectrum.hpp"
+#include "flex/dns/verification.hpp"
 
 namespace flex::dns {
 namespace {
@@ -32,19 +33,10 @@ TEST(DnsKraichnan, EnergyIsOneHalfAndSpectrumMatches) {
   ASSERT_EQ(static_cast<long>(spectrum.size()), n / 2 + 1);
   // Each mode carries es = E(|k|) times one global factor (the energy
   // normalisation), so each shell returns the mean of E over its lattice modes.
-  std::vector<double> shell_sum(n / 2 + 1, 0.0), shell_count(n / 2 + 1, 0.0);
-  for (long kx = -n / 2 + 1; kx < n / 2; ++kx)
-    for (long ky = -n / 2 + 1; ky < n / 2; ++ky) {
-      const double k = std::hypot(double(kx), double(ky));
-      const long shell = std::lround(k);
-      if (kx == 0 || ky == 0 || shell > n / 2 || std::abs(k - shell) >= 0.5) continue;
-      shell_sum[shell] += kraichnan_spectrum(k, k0);
-      shell_count[shell] += 1;
-    }
-  const double factor = spectrum[10] / (shell_sum[10] / shell_count[10]);
-  EXPECT_NEAR(factor, 1.0, 0.05) << "energy normalisation moved the spectrum too far";
-  for (long k = 1; k < n / 2; ++k)
-    EXPECT_NEAR(spectrum[k] / (shell_sum[k] / shell_count[k]), factor, 1e-10 * factor) << "shell " << k;
+  const auto check = verify::kraichnan_check(n, k0, 42, MPI_COMM_WORLD);
+  EXPECT_NEAR(check.energy, 0.5, 1e-13);
+  EXPECT_NEAR(check.normalisation, 1.0, 0.05) << "energy normalisation moved the spectrum too far";
+  EXPECT_LT(check.max_shell_deviation, 1e-10);
   // Against E(k) at the shell centre: shells average a convex k⁴ rise, so
   // compare where the shell is thin relative to k.
   for (long k = 7; k <= 3 * static_cast<long>(k0); ++k)

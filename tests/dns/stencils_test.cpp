@@ -7,6 +7,7 @@
 #include "fields.hpp"
 #include "flex/dns/spectral.hpp"
 #include "flex/dns/stencils.hpp"
+#include "flex/dns/verification.hpp"
 
 namespace flex::dns {
 namespace {
@@ -36,25 +37,17 @@ TEST(DnsArakawa, ConservesOnRandomPeriodicFields) {
             1e-12 * test::max_abs(jab));
 }
 
-// J(a, b) for a = sin x cos 2y, b = cos 3x sin y: a_x b_y − a_y b_x.
-double exact_jacobian(double x, double y) {
-  return std::cos(x) * std::cos(2 * y) * std::cos(3 * x) * std::cos(y) -
-         6.0 * std::sin(x) * std::sin(2 * y) * std::sin(3 * x) * std::sin(y);
-}
+using verify::jacobian_error;
 
-double jacobian_error(long n) {
-  const Slab s = test::world_slab(n);
-  Field a = test::sample(s, [](double x, double y) { return std::sin(x) * std::cos(2 * y); });
-  Field b = test::sample(s, [](double x, double y) { return std::cos(3 * x) * std::sin(y); });
-  exchange_halos(a, MPI_COMM_WORLD);
-  exchange_halos(b, MPI_COMM_WORLD);
-  Field j(s);
-  arakawa(a, b, j);
-  return test::max_abs_diff(j, test::sample(s, exact_jacobian));
+TEST(DnsArakawa, VerificationSuiteSeesTheIdentities) {
+  // The same identities as `flex validate` measures them (relative defects).
+  const auto id = verify::arakawa_identities(48, 11, MPI_COMM_WORLD);
+  EXPECT_LT(id.worst(), 1e-13) << id.sum_j << " " << id.sum_a_j << " " << id.sum_b_j << " " << id.antisymmetry;
+  EXPECT_LT(verify::poisson_residual(64, 21, MPI_COMM_WORLD), 1e-12);
 }
 
 TEST(DnsArakawa, ConvergesAtSecondOrder) {
-  const double e32 = jacobian_error(32), e64 = jacobian_error(64), e128 = jacobian_error(128);
+  const double e32 = jacobian_error(32, MPI_COMM_WORLD), e64 = jacobian_error(64, MPI_COMM_WORLD), e128 = jacobian_error(128, MPI_COMM_WORLD);
   const double order1 = std::log2(e32 / e64), order2 = std::log2(e64 / e128);
   EXPECT_NEAR(order1, 2.0, 0.1) << "errors " << e32 << " " << e64;
   EXPECT_NEAR(order2, 2.0, 0.05) << "errors " << e64 << " " << e128;

@@ -8,53 +8,19 @@
 #include "fields.hpp"
 #include "flex/dns/initial.hpp"
 #include "flex/dns/solver.hpp"
+#include "flex/dns/verification.hpp"
 
 namespace flex::dns {
 namespace {
 
-// max |ω_h(T) − ω(T)| for the Taylor–Green vortex, ω = 2m cos(mx) cos(my) e^{−2m²t/Re}.
-double taylor_green_error(long n) {
-  const long m = 2;
-  const double re = 20.0, dt = 0.005, t_end = 0.5;
-  Solver solver(test::world_slab(n), MPI_COMM_WORLD, Physics{1.0 / re, 0.0, {}});
-  taylor_green(m, solver.mutable_vorticity());
-  const long steps = std::lround(t_end / dt);
-  for (long s = 0; s < steps; ++s) solver.step(dt);
-  Field exact(solver.slab());
-  taylor_green(m, exact);
-  const double decay = std::exp(-2.0 * m * m * t_end / re);
-  double local = 0;
-  for (long i = 0; i < exact.slab().rows; ++i)
-    for (long j = 0; j < exact.slab().n; ++j)
-      local = std::max(local, std::abs(solver.vorticity()(i, j) - decay * exact(i, j)));
-  double error = 0;
-  MPI_Allreduce(&local, &error, 1, MPI_DOUBLE, MPI_MAX, MPI_COMM_WORLD);
-  return error;
-}
+using verify::Drift;
+double taylor_green_error(long n) { return verify::taylor_green_error(n, MPI_COMM_WORLD); }
+Drift inviscid_drift(double dt) { return verify::inviscid_drift(dt, MPI_COMM_WORLD); }
 
 TEST(DnsTaylorGreen, DecaysWithSecondOrderSpatialError) {
   const double e32 = taylor_green_error(32), e64 = taylor_green_error(64), e128 = taylor_green_error(128);
   EXPECT_NEAR(std::log2(e32 / e64), 2.0, 0.05) << e32 << " " << e64;
   EXPECT_NEAR(std::log2(e64 / e128), 2.0, 0.05) << e64 << " " << e128;
-}
-
-struct Drift {
-  double energy, enstrophy, mean_vorticity;
-};
-
-// Inviscid run of a 64² Kraichnan field to t = 0.4.
-Drift inviscid_drift(double dt) {
-  Solver solver(test::world_slab(64), MPI_COMM_WORLD, Physics{0.0, 0.0, {}});
-  kraichnan(solver.spectral(), 4.0, 7, solver.mutable_vorticity());
-  const Diagnostics start = solver.diagnostics();
-  const long steps = std::lround(0.4 / dt);
-  double worst_mean = 0;
-  for (long s = 0; s < steps; ++s) {
-    solver.step(dt);
-    worst_mean = std::max(worst_mean, std::abs(solver.diagnostics().mean_vorticity));
-  }
-  const Diagnostics end = solver.diagnostics();
-  return {std::abs(end.energy - start.energy), std::abs(end.enstrophy - start.enstrophy), worst_mean};
 }
 
 TEST(DnsRk3, InviscidDriftIsThirdOrderInDt) {
