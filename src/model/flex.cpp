@@ -110,6 +110,11 @@ std::vector<ResBlock> FlexImpl::resblocks() const {
   return r;
 }
 
+torch::Tensor residual_base(const FlexConfig& config, Task task, const torch::Tensor& task_input) {
+  if (task == Task::SuperResolution) return task_input;
+  return task_input.narrow(1, (config.cond_frames - 1) * config.in_channels, config.in_channels);
+}
+
 Flex build_flex(const FlexConfig& config, std::uint64_t seed) {
   torch::manual_seed(seed);
   return Flex(config);

@@ -230,10 +230,12 @@ torch::Tensor DecoderImpl::forward(EncoderOutput enc, const TaskFeatures* task, 
   std::size_t k = enc.conv_skips.size();
   for (auto& blk : output_blocks_) {
     --k;
-    // Strong conditioning again: each level sees shared + task skip.
-    const auto skip = strong ? enc.conv_skips[k] + task->skips[k] : enc.conv_skips[k];
+    auto in = torch::cat({h, enc.conv_skips[k]}, 1);
+    // Strong conditioning again: each level sees shared + task skip (added
+    // in place into the concatenation, saving a full-size temporary).
+    if (strong) in.narrow(1, h.size(1), enc.conv_skips[k].size(1)).add_(task->skips[k]);
     enc.conv_skips[k] = torch::Tensor();  // free it as soon as it is used
-    h = blk(torch::cat({h, skip}, 1), emb);
+    h = blk(in, emb);
   }
   return head_conv_(F::silu(head_norm_(h)));
 }

@@ -232,3 +232,11 @@ TEST(ModelNetwork, TinyModelOverfitsOneBatch) {
   }
   EXPECT_LT(last, first / 10) << "L1 loss " << first << " -> " << last;
 }
+
+TEST(ModelNetwork, ResidualBaseIsTheConditioningFieldOrTheLastFrame) {
+  auto c = config("tiny", TaskSet::Multitask, 32);
+  c.in_channels = 2, c.cond_frames = 3;
+  const auto frames = torch::arange(6).view({1, 6, 1, 1}).to(torch::kFloat32);
+  EXPECT_TRUE(torch::equal(residual_base(c, Task::Forecast, frames), frames.narrow(1, 4, 2)));
+  EXPECT_TRUE(torch::equal(residual_base(c, Task::SuperResolution, frames), frames));
+}

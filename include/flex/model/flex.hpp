@@ -71,6 +71,11 @@ class FlexImpl : public torch::nn::Module {
 };
 TORCH_MODULE(Flex);
 
+// The field a task's residual is measured against, which sampling adds back
+// (SPEC §3): SR the upsampled low-res input itself, FC the last frame of
+// task_input [B, frames*in, H, W].
+torch::Tensor residual_base(const FlexConfig& config, Task task, const torch::Tensor& task_input);
+
 // A network from `config`, its random initialisation drawn from `seed`
 // (LibTorch's default generator is re-seeded).
 Flex build_flex(const FlexConfig& config, std::uint64_t seed);
