@@ -1,0 +1,31 @@
+// The FLEX network as a TrainModel: diffusion loss (SPEC §4) per task, the
+// optional symmetric InfoNCE between the two task encoders, 2-step DDIM for
+// validation. Private to train/.
+#pragma once
+
+#include <memory>
+
+#include "flex/diffusion/loss.hpp"
+#include "flex/diffusion/schedule.hpp"
+#include "flex/model/flex.hpp"
+#include "flex/train/trainer.hpp"
+
+namespace flex::train {
+
+struct FlexTrainOptions {
+  diffusion::LossOptions loss;
+  diffusion::Schedule schedule;
+  std::int64_t sample_steps = 2;
+  double infonce_weight = 0.0;
+  double infonce_temperature = 0.07;
+  std::int64_t sr_factor = 8;  // for the InfoNCE pairing of forecast frames
+};
+
+std::unique_ptr<TrainModel> make_flex_train_model(model::Flex net, c10::Device device, FlexTrainOptions options);
+
+// Symmetric InfoNCE (Radford et al. 2021, CLIP) between spatially pooled,
+// L2-normalised features a, b [B, D, h, w]: sample i of a and b form the
+// positive pair, every other sample of the batch a negative.
+at::Tensor symmetric_infonce(const at::Tensor& a, const at::Tensor& b, double temperature);
+
+}  // namespace flex::train
