@@ -26,28 +26,29 @@ InferenceOutputs::InferenceOutputs(const OutputSpec& spec, MPI_Comm comm) : comm
   mean_ = std::make_unique<io::FieldWriter>(spec.path, comm, io::FieldShape{spec.snapshots, 1, spec.height, spec.width},
                                             opt);
   if (spec.members > 1) {
-    io::WriterOptions mopt = opt;
-    mopt.channel_names.clear();
-    for (long k = 0; k < spec.members; ++k) mopt.channel_names.push_back("member" + std::to_string(k));
-    members_ = std::make_unique<io::FieldWriter>(
-        with_suffix(spec.path, ".members"), comm, io::FieldShape{spec.snapshots, spec.members, spec.height, spec.width},
-        mopt);
+    // Sample-major, member-minor (entry n*K + k): the layout `flex analyze`
+    // reads with analyze.ensemble_members = K.
+    members_ = std::make_unique<io::FieldWriter>(with_suffix(spec.path, ".members"), comm,
+                                                 io::FieldShape{spec.snapshots * spec.members, 1, spec.height,
+                                                                spec.width},
+                                                 opt);
+    members_->set_attribute("members", static_cast<double>(spec.members));
   }
   if (spec.with_truth)
     truth_ = std::make_unique<io::FieldWriter>(with_suffix(spec.path, ".truth"), comm,
                                                io::FieldShape{spec.snapshots, 1, spec.height, spec.width}, opt);
 }
 
-void InferenceOutputs::write_rows(io::FieldWriter& w, long n, const at::Tensor& planes) {
+void InferenceOutputs::write_rows(io::FieldWriter& w, long n0, const at::Tensor& planes) {
   const auto s = w.shape();
   const auto rows = comm::share(s.h, rank_, size_);
-  auto slab = planes.narrow(1, rows.begin, rows.size()).contiguous();
-  w.write(io::Hyperslab{n, 1, 0, s.c, rows.begin, rows.size(), 0, s.w}, slab.data_ptr<float>());
+  auto slab = planes.narrow(1, rows.begin, rows.size()).contiguous();  // [entries, rows, W]
+  w.write(io::Hyperslab{n0, planes.size(0), 0, 1, rows.begin, rows.size(), 0, s.w}, slab.data_ptr<float>());
 }
 
 void InferenceOutputs::write(long n, const at::Tensor& mean, const at::Tensor& members, const at::Tensor& truth) {
   write_rows(*mean_, n, mean.unsqueeze(0));
-  if (members_) write_rows(*members_, n, members);
+  if (members_) write_rows(*members_, n * members.size(0), members);
   if (truth_) {
     FLEX_CHECK(truth.defined(), "truth requested but not given");
     write_rows(*truth_, n, truth.unsqueeze(0));

@@ -1,7 +1,8 @@
 // The field files one inference run writes, each [N, C, H, W] float32 with
-// row slabs written by every rank: <stem>.h5 (ensemble mean), <stem>.members.h5
-// (every member as a channel, when K > 1) and <stem>.truth.h5 (the reference
-// the prediction is scored against, when known).
+// row slabs written by every rank: <stem>.h5 (ensemble mean, [N, 1, H, W]),
+// <stem>.members.h5 (when K > 1: [N*K, 1, H, W], entry n*K + k is member k of
+// field n) and <stem>.truth.h5 (the reference the prediction is scored
+// against, when known).
 #pragma once
 
 #include <ATen/core/Tensor.h>
@@ -36,7 +37,8 @@ class InferenceOutputs {
   std::vector<std::string> paths() const;
 
  private:
-  void write_rows(io::FieldWriter& w, long n, const at::Tensor& planes);
+  // planes [entries, H, W] -> entries n0 .. n0 + entries - 1 (one channel).
+  void write_rows(io::FieldWriter& w, long n0, const at::Tensor& planes);
   MPI_Comm comm_;
   int rank_ = 0, size_ = 1;
   std::unique_ptr<io::FieldWriter> mean_, members_, truth_;
