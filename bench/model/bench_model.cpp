@@ -9,6 +9,7 @@
 #include <torch/csrc/autograd/profiler_legacy.h>
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <functional>
@@ -68,6 +69,35 @@ double compute_kernel_seconds(const torch::autograd::profiler::thread_event_list
     }
   }
   return total_us * 1e-6;
+}
+
+// The operators taking the most exclusive (self) time in the profiled step.
+void print_top_self_times(const torch::autograd::profiler::thread_event_lists& lists, int top) {
+  std::map<std::string, double> self_us;
+  for (const auto& events : lists) {
+    struct Open {
+      const torch::autograd::profiler::LegacyEvent* start;
+      double children_us;
+    };
+    std::vector<Open> stack;
+    for (const auto& e : events) {
+      using K = torch::autograd::profiler::EventKind;
+      if (e.kind() == K::PushRange) {
+        stack.push_back({&e, 0.0});
+      } else if (e.kind() == K::PopRange && !stack.empty()) {
+        const auto open = stack.back();
+        stack.pop_back();
+        const double us = open.start->cpuElapsedUs(e);
+        self_us[open.start->name()] += us - open.children_us;
+        if (!stack.empty()) stack.back().children_us += us;
+      }
+    }
+  }
+  std::vector<std::pair<double, std::string>> order;
+  for (const auto& kv : self_us) order.emplace_back(kv.second, kv.first);
+  std::sort(order.rbegin(), order.rend());
+  for (int i = 0; i < top && i < static_cast<int>(order.size()); ++i)
+    std::printf("    self %.3f s  %s\n", order[i].first * 1e-6, order[i].second.c_str());
 }
 
 struct Step {
@@ -161,13 +191,15 @@ int main(int argc, char** argv) {
     torch::autograd::profiler::enableProfilerLegacy(
         torch::profiler::impl::ProfilerConfig(torch::profiler::impl::ProfilerState::CPU));
     const double profiled = s.train_step();
-    const double kernels = compute_kernel_seconds(torch::autograd::profiler::disableProfilerLegacy());
+    const auto events = torch::autograd::profiler::disableProfilerLegacy();
+    const double kernels = compute_kernel_seconds(events);
 
     std::printf(
         "threads %d: train step %.3f s/patch  (conv+matmul %.3f s of %.3f s profiled: overhead ratio %.3f)  "
         "2-step sampling %.3f s/patch  peak RSS %.2f GB (+%.2f GB in the first step)\n",
         n, train / batch, kernels / batch, profiled / batch, train / kernels, sampling / batch, peak / 1e9,
         (peak - before) / 1e9);
+    print_top_self_times(events, 10);
     std::fflush(stdout);
   }
   std::printf("reference (authors' PyTorch, FLEX-S, 2 threads): 6.0 s per training step, 3.6 s 2-step sampling\n");
