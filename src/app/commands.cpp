@@ -9,6 +9,7 @@
 #include "flex/dns/command.hpp"
 #include "flex/infer/command.hpp"
 #include "flex/io/inspect_command.hpp"
+#include "flex/train/command.hpp"
 #include "flex/validate/command.hpp"
 
 namespace flex {
@@ -24,6 +25,8 @@ const std::vector<Command>& commands() {
       {"inspect", "shape, metadata and per-channel statistics of a field file", declare_inspect_keys, run_inspect},
       {"infer", "super-resolve or forecast whole fields with a trained checkpoint (patches over ranks, ensembles)",
        declare_infer_keys, run_infer},
+      {"train", "train FLEX data-parallel (SR, forecasting or multitask) with checkpoints and restart", declare_train_keys,
+       run_train},
       {"validate", "run the validation suite (DNS verification, parity, skill) and write a report",
        declare_validate_keys, run_validate},
   };

@@ -51,12 +51,14 @@ GradientSync::GradientSync(std::vector<at::Tensor> parameters, Communicator& com
   if (options_.overlap) {
     for (std::size_t k = 0; k < n; ++k) {
       if (!params_[k].requires_grad()) continue;
-      params_[k].register_hook([this, k](const at::Tensor& grad) { on_gradient(k, grad); });
+      hooks_.emplace_back(k, params_[k].register_hook([this, k](const at::Tensor& grad) { on_gradient(k, grad); }));
     }
   }
 }
 
 GradientSync::~GradientSync() {
+  // The hooks capture `this`: a later GradientSync over the same parameters must not reach us.
+  for (auto& [k, handle] : hooks_) params_[k].remove_hook(handle);
   for (auto& b : buckets_) b->work.reset();
 }
 

@@ -19,7 +19,7 @@
 #include "flex/data/dataset.hpp"
 #include "flex/model/config.hpp"
 #include "flex/model/flex.hpp"
-#include "flex_model.hpp"
+#include "flex/train/flex_model.hpp"
 
 namespace fs = std::filesystem;
 

@@ -1,4 +1,4 @@
-#include "flex_model.hpp"
+#include "flex/train/flex_model.hpp"
 
 #include <torch/torch.h>
 

@@ -15,6 +15,7 @@
 
 #include <cstddef>
 #include <memory>
+#include <utility>
 #include <vector>
 
 namespace flex::comm {
@@ -57,6 +58,7 @@ class GradientSync {
   std::vector<std::unique_ptr<Bucket>> buckets_;
   std::vector<std::size_t> bucket_of_, offset_of_;
   std::vector<bool> seen_;
+  std::vector<std::pair<std::size_t, unsigned>> hooks_;  // (parameter, handle), removed on destruction
   std::size_t next_launch_ = 0;
   bool syncing_ = false;
 };

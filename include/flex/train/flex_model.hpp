@@ -1,6 +1,6 @@
 // The FLEX network as a TrainModel: diffusion loss (SPEC §4) per task, the
 // optional symmetric InfoNCE between the two task encoders, 2-step DDIM for
-// validation. Private to train/.
+// validation..
 #pragma once
 
 #include <memory>
