@@ -59,6 +59,7 @@ double full_step_seconds(train::TrainModel& m, MPI_Comm mpi, const data::Dataset
 }  // namespace
 
 int main(int argc, char** argv) {
+  sysinfo::keep_freed_memory();  // the allocator policy of the flex executable (src/main.cpp)
   Environment env(argc, argv);
   Args a;
   for (int i = 1; i + 1 < argc; i += 2) {

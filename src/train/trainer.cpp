@@ -360,7 +360,7 @@ TrainResult Trainer::run() {
   SignalWatch signals;
   const auto t0 = std::chrono::steady_clock::now();
   auto window_start = t0;
-  std::int64_t window_steps = 0, first_step = step;
+  std::int64_t window_steps = 0;
   while (step < total_steps_) {
     if (const int sig = signals.poll(s.mpi)) {
       log::warn("train: signal ", sig, " received: checkpointing at step ", step, " and stopping");
@@ -410,6 +410,7 @@ TrainResult Trainer::run() {
       fields.emplace_back("samples_per_s", samples / per_step);
       fields.emplace_back("eta_s", per_step * static_cast<double>(total_steps_ - step));
       log::progress("train", step, fields);
+      for (auto& [k, v] : fields) s.result.last[k] = v;
       fields.insert(fields.begin(), {"step", static_cast<double>(step)});
       s.write_metrics(fields);
       window_start = now;
@@ -427,7 +428,6 @@ TrainResult Trainer::run() {
     }
   }
   s.result.steps_done = step;
-  (void)first_step;
   if (s.result.stopped_by_signal) return s.result;
 
   if (s.last_checkpoint != step) s.checkpoint(step, spe);
