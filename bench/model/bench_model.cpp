@@ -5,7 +5,6 @@
 //   bench_model [size=S] [tasks=sr] [img=256] [batch=1] [reps=2] [threads=1,2]
 // Reference bar (authors' PyTorch, 2 threads, FLEX-S, one 256² patch):
 // 6.0 s per training step, 3.6 s for 2-step sampling.
-#include <malloc.h>
 #include <torch/csrc/autograd/profiler_legacy.h>
 #include <torch/torch.h>
 
@@ -150,10 +149,7 @@ void probe_kernels(std::int64_t img) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  // The allocator policy of the flex executable (src/main.cpp).
-  mallopt(M_MMAP_THRESHOLD, 1 << 30);
-  mallopt(M_TRIM_THRESHOLD, -1);
-  mallopt(M_ARENA_MAX, 4);
+  sysinfo::keep_freed_memory();  // the allocator policy of the flex executable (src/main.cpp)
   const auto a = parse_args(argc, argv);
 
   auto cfg = model::flex_config_for_size(a.at("size"));
