@@ -35,6 +35,21 @@ std::string broadcast(const std::string& value, MPI_Comm comm, int root) {
   return out;
 }
 
+void on_root(MPI_Comm comm, const std::function<void()>& check) {
+  int rank = 0;
+  MPI_Comm_rank(comm, &rank);
+  std::string error;
+  if (rank == 0) {
+    try {
+      check();
+    } catch (const InputError& e) {
+      error = e.what();
+    }
+  }
+  error = broadcast(error, comm);
+  FLEX_REQUIRE(error.empty(), error);
+}
+
 Range share(long count, int rank, int size) {
   // Remainder spread over the first ranks: sizes differ by at most one.
   const long base = count / size, extra = count % size;

@@ -22,22 +22,7 @@ namespace flex::dns {
 
 namespace {
 
-// Runs `check` on rank 0 (file-system state) and raises its InputError on every rank.
-template <class F>
-void on_root(MPI_Comm comm, F check) {
-  int rank = 0;
-  MPI_Comm_rank(comm, &rank);
-  std::string error;
-  if (rank == 0) {
-    try {
-      check();
-    } catch (const InputError& e) {
-      error = e.what();
-    }
-  }
-  error = comm::broadcast(error, comm);
-  FLEX_REQUIRE(error.empty(), error);
-}
+using comm::on_root;
 
 bool non_empty_dir(const std::string& dir) { return fs::is_directory(dir) && !fs::is_empty(dir); }
 

@@ -1,5 +1,4 @@
 #include <filesystem>
-#include <functional>
 
 #include "flex/config.hpp"
 #include "flex/core/collectives.hpp"
@@ -26,25 +25,6 @@ struct FieldWriter::Impl {
   bool closed = false;
 };
 
-namespace {
-
-// Runs `check` on rank 0 only (file-system state), then fails on every rank
-// alike, so no rank is left waiting in a collective.
-void check_on_root(MPI_Comm comm, int rank, const std::function<void()>& check) {
-  std::string error;
-  if (rank == 0) {
-    try {
-      check();
-    } catch (const InputError& e) {
-      error = e.what();
-    }
-  }
-  error = comm::broadcast(error, comm);
-  FLEX_REQUIRE(error.empty(), error);
-}
-
-}  // namespace
-
 FieldWriter::FieldWriter(const std::string& path, MPI_Comm comm, const FieldShape& shape, const WriterOptions& options)
     : impl_(std::make_unique<Impl>()) {
   detail::silence_hdf5_errors();
@@ -59,7 +39,7 @@ FieldWriter::FieldWriter(const std::string& path, MPI_Comm comm, const FieldShap
                     << shape.w << "]");
   FLEX_REQUIRE(options.channel_names.empty() || static_cast<long>(options.channel_names.size()) == shape.c,
                path << ": " << options.channel_names.size() << " channel names for " << shape.c << " channels");
-  check_on_root(comm, m.rank, [&] { output::ensure_writable(path, options.overwrite); });
+  comm::on_root(comm, [&] { output::ensure_writable(path, options.overwrite); });
   m.tmp_path = comm::broadcast(output::temporary_for(path), comm);
 
   auto fapl = detail::mpio_file_access(comm, path);
@@ -121,7 +101,7 @@ void FieldWriter::close() {
   m.dset.reset();
   m.file.reset();  // collective: all ranks' data is in the file after this
   m.closed = true;
-  check_on_root(m.comm, m.rank, [&] {
+  comm::on_root(m.comm, [&] {
     output::commit(m.tmp_path, m.path);
     if (m.options.write_xdmf) {
       const std::string name = std::filesystem::path(m.path).filename().string();

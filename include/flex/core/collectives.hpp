@@ -3,6 +3,7 @@
 
 #include <mpi.h>
 
+#include <functional>
 #include <string>
 
 namespace flex::comm {
@@ -15,6 +16,10 @@ double min(double local, MPI_Comm comm);
 long sum(long local, MPI_Comm comm);
 // Rank 0's string on every rank.
 std::string broadcast(const std::string& value, MPI_Comm comm, int root = 0);
+
+// Runs `check` on rank 0 only (file-system state) and raises the InputError
+// it threw on every rank alike, so no rank is left waiting in a collective.
+void on_root(MPI_Comm comm, const std::function<void()>& check);
 
 // Balanced contiguous share of `count` items: [begin, end) of rank `rank`.
 struct Range {
