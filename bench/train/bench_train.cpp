@@ -80,7 +80,9 @@ int main(int argc, char** argv) {
   sc.patch = a.img;
   data::Dataset ds({{src, 8000, data::select_snapshots("all", fields.size(0), "bench")}}, data::Task::SuperResolution, sc);
 
-  auto net = model::build_flex(cfg, 1);
+  model::BackboneConfig backbone;
+  backbone.flex = cfg;
+  auto net = model::make_backbone(backbone, 1);
   auto m = train::make_flex_train_model(net, c10::Device(c10::kCPU), {});
   const std::string dir = comm::broadcast("/tmp/flex_bench_train_" + std::to_string(::getpid()), env.comm());
 
@@ -100,7 +102,7 @@ int main(int argc, char** argv) {
     const double t0 = MPI_Wtime();
     auto l = m->loss(b, 42 + s);
     l.backward();
-    for (auto& p : net->parameters()) p.mutable_grad() = at::Tensor();
+    for (auto& p : net.module->parameters()) p.mutable_grad() = at::Tensor();
     if (s > 0) bare = std::min(bare, MPI_Wtime() - t0);
   }
   double one = 0.0;
@@ -112,7 +114,7 @@ int main(int argc, char** argv) {
     const double sps1 = a.batch / one, spsP = a.batch * env.size() / all;
     std::printf("bench_train: FLEX-%s SR, %ld^2 patches, batch %ld per rank, %d rank(s) x 1 thread\n", a.size.c_str(),
                 a.img, a.batch, env.size());
-    std::printf("  parameters            %lld\n", static_cast<long long>(model::count_parameters(*net)));
+    std::printf("  parameters            %lld\n", static_cast<long long>(model::count_parameters(*net.module)));
     std::printf("  bare fwd+bwd          %.3f s/step\n", bare);
     std::printf("  full step, 1 rank     %.3f s/step  %.3f samples/s  ratio full/bare %.3f (target <= 1.10)\n", one,
                 sps1, one / bare);

@@ -18,6 +18,7 @@
 #include "flex/core/seed.hpp"
 #include "flex/data/dataset.hpp"
 #include "flex/model/config.hpp"
+#include "flex/model/backbone.hpp"
 #include "flex/model/flex.hpp"
 #include "flex/train/flex_model.hpp"
 
@@ -27,6 +28,7 @@ namespace flex {
 
 void declare_train_keys(DeckSchema& s) {
   model::declare_model_keys(s);
+  model::declare_backbone_keys(s);
   // data.*
   s.add_string("data.files", "", "comma-separated field files for training (fields[N,C,H,W] or w[T,H,W])");
   s.add_string("data.valid_files", "", "comma-separated field files for validation (empty: data.files)");
@@ -185,9 +187,17 @@ int run_train(const RunContext& ctx) {
     if (owned.back()->size() > 0 && deck.get_int("train.validation_batches") > 0) valid.push_back(owned.back().get());
   }
 
-  model::Flex net = model::build_flex(config, derive_seed(seed, Stream::kModelInit, {}));
-  net->to(device);
-  log::info("train: ", model::describe(config), ", ", model::count_parameters(*net), " parameters, device ", device);
+  model::BackboneConfig backbone = model::backbone_config_from_deck(deck);
+  backbone.flex = config;
+  backbone.unet.n_cond_scalars = backbone.uvit.n_cond_scalars = n_cond;
+  model::Backbone net = model::make_backbone(backbone, derive_seed(seed, Stream::kModelInit, {}));
+  for (auto t : tasks)
+    FLEX_REQUIRE(net.has_task(t == data::Task::SuperResolution ? model::Task::SuperResolution : model::Task::Forecast),
+                 deck.source() << ": " << model::describe(backbone) << " cannot train task " << data::task_name(t)
+                               << " (baselines are single-task: set model.tasks)");
+  net.module->to(device);
+  log::info("train: ", model::describe(backbone), ", ", model::count_parameters(*net.module), " parameters, device ",
+            device);
 
   train::FlexTrainOptions fo;
   fo.loss.param = diffusion::parse_parameterisation(deck.get_string("train.param"));

@@ -7,7 +7,7 @@
 
 #include "flex/diffusion/loss.hpp"
 #include "flex/diffusion/schedule.hpp"
-#include "flex/model/flex.hpp"
+#include "flex/model/backbone.hpp"
 #include "flex/train/trainer.hpp"
 
 namespace flex::train {
@@ -21,7 +21,11 @@ struct FlexTrainOptions {
   std::int64_t sr_factor = 8;  // for the InfoNCE pairing of forecast frames
 };
 
-std::unique_ptr<TrainModel> make_flex_train_model(model::Flex net, c10::Device device, FlexTrainOptions options);
+// Any backbone (model.backbone = flex | unet | uvit): the loss is taken on
+// the variable the backbone diffuses (the residual, or the whole field for a
+// raw-space baseline), and predictions come back as the data's residual.
+// InfoNCE needs FLEX's task encoders; it is skipped for the baselines.
+std::unique_ptr<TrainModel> make_flex_train_model(model::Backbone net, c10::Device device, FlexTrainOptions options);
 
 // Symmetric InfoNCE (Radford et al. 2021, CLIP) between spatially pooled,
 // L2-normalised features a, b [B, D, h, w]: sample i of a and b form the
