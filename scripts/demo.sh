@@ -21,7 +21,7 @@ run info
 # The decks write under demo-output/; a rerun replaces the previous demo.
 common=(run.overwrite=true run.profile=false)
 run dns input-decks/dns/demo.ini "${common[@]}"
-run train input-decks/train/demo.ini "${common[@]}"
+run train input-decks/train/demo.ini train.restart=none "${common[@]}"  # always a fresh model
 run infer input-decks/infer/demo.ini "${common[@]}"
 run analyze input-decks/analyze/demo.ini "${common[@]}"
 run infer input-decks/infer/demo-fc.ini "${common[@]}"

@@ -11,14 +11,6 @@ namespace flex::model {
 
 namespace {
 
-std::string join(const std::vector<std::int64_t>& v) {
-  std::ostringstream s;
-  for (std::size_t i = 0; i < v.size(); ++i) s << (i ? "," : "") << v[i];
-  return s.str();
-}
-
-std::vector<std::int64_t> to_int64(const std::vector<long>& v) { return {v.begin(), v.end()}; }
-
 // A baseline serves the one task of model.tasks; its conditioning field is
 // that task's input (SR: the upsampled field, FC: the stacked past frames).
 Task baseline_task(const FlexConfig& f, const std::string& where, BackboneKind kind) {

@@ -8,8 +8,6 @@
 
 namespace flex::model {
 
-namespace {
-
 std::string join(const std::vector<std::int64_t>& v) {
   std::ostringstream s;
   for (std::size_t i = 0; i < v.size(); ++i) s << (i ? "," : "") << v[i];
@@ -17,8 +15,6 @@ std::string join(const std::vector<std::int64_t>& v) {
 }
 
 std::vector<std::int64_t> to_int64(const std::vector<long>& v) { return {v.begin(), v.end()}; }
-
-}  // namespace
 
 std::int64_t FlexConfig::tokens() const {
   const std::int64_t side = img >> levels();

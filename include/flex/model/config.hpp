@@ -78,6 +78,10 @@ void declare_model_keys(DeckSchema& schema);
 // Size defaults, overridden by every model.* key the deck sets; validated.
 FlexConfig model_config_from_deck(const Deck& deck);
 
+// List keys: "64,128,128,256" from a vector, and deck integer lists as int64.
+std::string join(const std::vector<std::int64_t>& v);
+std::vector<std::int64_t> to_int64(const std::vector<long>& v);
+
 // One line: "FLEX-S sr img=256 channels=64,128,128,256 blocks=2,3,3,3 depth=13 heads=4 ...".
 std::string describe(const FlexConfig& c);
 
