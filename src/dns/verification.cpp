@@ -25,26 +25,6 @@ Slab slab_of(long n, MPI_Comm comm) {
 }
 
 template <class F>
-Field sample(const Slab& s, F f) {
-  Field out(s);
-  const double h = s.h();
-  for (long i = 0; i < s.rows; ++i)
-    for (long j = 0; j < s.n; ++j) out(i, j) = f(coordinate(s.row0 + i, h), coordinate(j, h));
-  return out;
-}
-
-// Uniform in [-1, 1), keyed by (seed, global i, j).
-Field noise(const Slab& s, std::uint64_t seed) {
-  Field out(s);
-  for (long i = 0; i < s.rows; ++i)
-    for (long j = 0; j < s.n; ++j) {
-      const auto bits = derive_seed(seed, {static_cast<std::uint64_t>(s.row0 + i), static_cast<std::uint64_t>(j)});
-      out(i, j) = 2.0 * static_cast<double>(bits >> 11) * 0x1.0p-53 - 1.0;
-    }
-  return out;
-}
-
-template <class F>
 double reduce_interior(const Field& a, const Field& b, F f, MPI_Op op, MPI_Comm comm) {
   double local = 0.0;  // identity of both SUM and (non-negative) MAX
   for (long i = 0; i < a.slab().rows; ++i)
@@ -62,6 +42,24 @@ double max_abs_diff(const Field& a, const Field& b, MPI_Comm comm) {
 }
 
 }  // namespace
+
+Field sample(const Slab& s, const std::function<double(double, double)>& f) {
+  Field out(s);
+  const double h = s.h();
+  for (long i = 0; i < s.rows; ++i)
+    for (long j = 0; j < s.n; ++j) out(i, j) = f(coordinate(s.row0 + i, h), coordinate(j, h));
+  return out;
+}
+
+Field noise(const Slab& s, std::uint64_t seed) {
+  Field out(s);
+  for (long i = 0; i < s.rows; ++i)
+    for (long j = 0; j < s.n; ++j) {
+      const auto bits = derive_seed(seed, {static_cast<std::uint64_t>(s.row0 + i), static_cast<std::uint64_t>(j)});
+      out(i, j) = 2.0 * static_cast<double>(bits >> 11) * 0x1.0p-53 - 1.0;
+    }
+  return out;
+}
 
 double ArakawaIdentities::worst() const { return std::max({sum_j, sum_a_j, sum_b_j, antisymmetry}); }
 

@@ -10,6 +10,7 @@
 
 #include "flex/core/seed.hpp"
 #include "flex/dns/slab.hpp"
+#include "flex/dns/verification.hpp"
 
 namespace flex::dns::test {
 
@@ -20,25 +21,8 @@ inline Slab world_slab(long n) {
   return Slab::of_rank(n, rank, size);
 }
 
-template <class F>
-Field sample(const Slab& s, F f) {
-  Field out(s);
-  const double h = s.h();
-  for (long i = 0; i < s.rows; ++i)
-    for (long j = 0; j < s.n; ++j) out(i, j) = f(coordinate(s.row0 + i, h), coordinate(j, h));
-  return out;
-}
-
-// Uniform noise in [-1, 1) keyed by (seed, global i, j).
-inline Field noise(const Slab& s, std::uint64_t seed) {
-  Field out(s);
-  for (long i = 0; i < s.rows; ++i)
-    for (long j = 0; j < s.n; ++j) {
-      const auto bits = derive_seed(seed, {static_cast<std::uint64_t>(s.row0 + i), static_cast<std::uint64_t>(j)});
-      out(i, j) = 2.0 * static_cast<double>(bits >> 11) * 0x1.0p-53 - 1.0;
-    }
-  return out;
-}
+using verify::noise;
+using verify::sample;
 
 // Σ over the grid of f(a(i,j), b(i,j)).
 template <class F>

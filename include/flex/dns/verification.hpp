@@ -7,8 +7,17 @@
 #include <mpi.h>
 
 #include <cstdint>
+#include <functional>
+
+#include "flex/dns/slab.hpp"
 
 namespace flex::dns::verify {
+
+// Fields defined per global grid point, so they do not depend on the rank
+// count: f(x, y) sampled on the slab, and uniform noise in [-1, 1) keyed by
+// (seed, global i, j).
+Field sample(const Slab& s, const std::function<double(double, double)>& f);
+Field noise(const Slab& s, std::uint64_t seed);
 
 // Arakawa's discrete conservation on random periodic a, b: |ΣJ|, |Σ a J|,
 // |Σ b J| and max |J(a,b) + J(b,a)|, each relative to Σ|J| max(|a|, |b|)
