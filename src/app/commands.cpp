@@ -15,21 +15,23 @@
 namespace flex {
 
 const std::vector<Command>& commands() {
+  // In the order of the pipeline (DNS -> train -> infer -> analyze), then tools.
   static const std::vector<Command> table = {
-      {"info", "report the build, devices, threads and BLAS this run would use", declare_info_keys, run_info},
-      {"model", "the FLEX network: reference parity check, parameter counts, checkpoint init/check",
-       declare_model_command_keys, run_model_command, /*takes_deck=*/false, kModelCommandUsage},
-      {"analyze", "metrics, spectra and ensemble statistics of predictions against a truth file", declare_analyze_keys,
-       run_analyze},
       {"dns", "2D Navier–Stokes–Kraichnan turbulence DNS: writes reference fields", declare_dns_keys, run_dns},
-      {"inspect", "shape, metadata and per-channel statistics of a field file", declare_inspect_keys, run_inspect},
-      {"infer", "super-resolve or forecast whole fields with a trained checkpoint (patches over ranks, ensembles)",
-       declare_infer_keys, run_infer},
       {"train", "train FLEX data-parallel (SR, forecasting or multitask) with checkpoints and restart", declare_train_keys,
        run_train},
+      {"infer", "super-resolve or forecast whole fields with a trained checkpoint (patches over ranks, ensembles)",
+       declare_infer_keys, run_infer},
+      {"analyze", "metrics, spectra and ensemble statistics of predictions against a truth file", declare_analyze_keys,
+       run_analyze},
       {"validate", "run the validation suite (DNS verification, parity, skill) and write a report",
        declare_validate_keys, run_validate},
+      {"model", "the FLEX network: reference parity check, parameter counts, checkpoint init/check",
+       declare_model_command_keys, run_model_command, /*takes_deck=*/false, kModelCommandUsage},
+      {"inspect", "shape, metadata and per-channel statistics of a field file", declare_inspect_keys, run_inspect},
+      {"info", "report the build, devices, threads and BLAS this run would use", declare_info_keys, run_info},
   };
+
   return table;
 }
 
