@@ -11,10 +11,7 @@ namespace F = torch::nn::functional;
 namespace {
 
 ResBlock make_resblock(const FlexConfig& c, std::int64_t in, std::int64_t out, Resample r = Resample::None) {
-  ResBlockOptions o;
-  o.channels = in, o.emb_channels = c.embed_dim(), o.out_channels = out, o.dropout = c.dropout, o.resample = r;
-  o.groups = c.norm_groups;
-  return ResBlock(o);
+  return ResBlock(resblock_options(in, out, c.embed_dim(), c.dropout, c.norm_groups, r));
 }
 
 // Reference initialisation: every Linear xavier-uniform with zero bias,

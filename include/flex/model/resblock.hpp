@@ -32,6 +32,14 @@ struct ResBlockOptions {
   std::int64_t groups = 32;  // GroupNorm groups
 };
 
+// A block of a network whose embedding width, dropout and norm groups are fixed.
+inline ResBlockOptions resblock_options(std::int64_t in, std::int64_t out, std::int64_t emb, double dropout,
+                                        std::int64_t groups, Resample r = Resample::None) {
+  ResBlockOptions o;
+  o.channels = in, o.emb_channels = emb, o.out_channels = out, o.dropout = dropout, o.resample = r, o.groups = groups;
+  return o;
+}
+
 class ResBlockImpl : public torch::nn::Module {
  public:
   explicit ResBlockImpl(const ResBlockOptions& options);
