@@ -3,6 +3,7 @@
 #include <torch/torch.h>
 
 #include "flex/core/error.hpp"
+#include "flex/model/dropout.hpp"
 
 namespace flex::model {
 
@@ -86,7 +87,7 @@ torch::Tensor ResBlockImpl::forward(const torch::Tensor& x_in, const torch::Tens
     h = out_norm_(h + e.unsqueeze(-1).unsqueeze(-1));
   }
   h = F::silu(h);
-  if (o.dropout > 0) h = F::dropout(h, F::DropoutFuncOptions().p(o.dropout).training(is_training()));
+  h = model::dropout(h, o.dropout, is_training());
   h = out_conv_(h);
   return skip_conv_ ? h.add_(skip_conv_(x)) : h.add_(x);
 }

@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "flex/core/error.hpp"
+#include "flex/model/dropout.hpp"
 
 namespace flex::model {
 
@@ -34,12 +35,8 @@ MlpImpl::MlpImpl(std::int64_t dim, std::int64_t hidden, double dropout) : dropou
 }
 
 torch::Tensor MlpImpl::forward(const torch::Tensor& x) {
-  const auto drop = F::DropoutFuncOptions().p(dropout_).training(is_training());
-  auto h = torch::gelu(fc1_(x), "tanh");
-  if (dropout_ > 0) h = F::dropout(h, drop);
-  h = fc2_(h);
-  if (dropout_ > 0) h = F::dropout(h, drop);
-  return h;
+  auto h = model::dropout(torch::gelu(fc1_(x), "tanh"), dropout_, is_training());
+  return model::dropout(fc2_(h), dropout_, is_training());
 }
 
 TransformerBlockImpl::TransformerBlockImpl(std::int64_t dim, std::int64_t heads, double mlp_ratio, double dropout,
