@@ -1,7 +1,8 @@
 // FLEX cost per 256² patch on CPU: a training step (forward + backward, L1 v
-// loss) and 2-step DDIM sampling, at 1 and 2 threads; peak memory; and the
-// overhead ratio = step time / time of the same convolutions and matrix
-// products (summed from LibTorch's profiler over the same step).
+// loss) and 2-step DDIM sampling, at 1 and 2 threads; peak memory; the
+// overhead ratio = time of a profiled step / time of its convolutions and
+// matrix products (LibTorch's profiler); and a roofline: the convolutions'
+// FLOPs over the best fp32 rate measured on this machine in the same run.
 //   bench_model [size=S] [tasks=sr] [img=256] [batch=1] [reps=2] [threads=1,2]
 // Reference bar (authors' PyTorch, 2 threads, FLEX-S, one 256² patch):
 // 6.0 s per training step, 3.6 s for 2-step sampling.
@@ -45,11 +46,25 @@ std::map<std::string, std::string> parse_args(int argc, char** argv) {
 double seconds_since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
 
 // Time inside convolutions and matrix products (outermost such op only, so
-// nested calls are not counted twice), from the legacy CPU profiler's ranges.
-double compute_kernel_seconds(const torch::autograd::profiler::thread_event_lists& lists) {
+// nested calls are not counted twice), from the legacy CPU profiler's ranges,
+// and the arithmetic of the convolutions from their recorded input shapes.
+struct KernelCost {
+  double seconds = 0;      // conv + matmul, outermost ranges
+  double conv_flop = 0;    // forward convolutions: 2 N Cout Cin kh kw H W (stride 1, same padding, as in FLEX)
+  double conv_forward_s = 0, conv_backward_s = 0;
+};
+
+double conv_flop(const std::vector<std::vector<std::int64_t>>& shapes, bool backward) {
+  const auto& x = shapes.at(backward ? 1 : 0);  // convolution(input, weight, ...); convolution_backward(grad, input, weight, ...)
+  const auto& w = shapes.at(backward ? 2 : 1);
+  if (x.size() != 4 || w.size() != 4) return 0;
+  return 2.0 * x[0] * w[0] * w[1] * w[2] * w[3] * x[2] * x[3];
+}
+
+KernelCost kernel_cost(const torch::autograd::profiler::thread_event_lists& lists) {
   static const std::set<std::string> kernels{"aten::convolution", "aten::convolution_backward", "aten::mm",
                                              "aten::addmm",       "aten::bmm",                  "aten::baddbmm"};
-  double total_us = 0;
+  KernelCost cost;
   for (const auto& events : lists) {
     std::vector<std::pair<const torch::autograd::profiler::LegacyEvent*, bool>> stack;  // event, is kernel
     int inside = 0;
@@ -63,11 +78,20 @@ double compute_kernel_seconds(const torch::autograd::profiler::thread_event_list
         const auto [start, k] = stack.back();
         stack.pop_back();
         inside -= k;
-        if (k && inside == 0) total_us += start->cpuElapsedUs(e);
+        if (!k || inside != 0) continue;
+        const double s = start->cpuElapsedUs(e) * 1e-6;
+        cost.seconds += s;
+        const std::string name = start->name();
+        if (name == "aten::convolution") {
+          cost.conv_flop += conv_flop(start->shapes(), false);
+          cost.conv_forward_s += s;
+        } else if (name == "aten::convolution_backward") {
+          cost.conv_backward_s += s;
+        }
       }
     }
   }
-  return total_us * 1e-6;
+  return cost;
 }
 
 // The operators taking the most exclusive (self) time in the profiled step.
@@ -123,9 +147,10 @@ struct Step {
   }
 };
 
-// Achieved GFLOP/s of one 64->64 3x3 convolution at img² (forward) and of
-// the matrix product im2col would turn it into: is the conv path efficient?
-void probe_kernels(std::int64_t img) {
+// Achieved GFLOP/s of one 64->64 3x3 convolution at img² (forward), of the
+// matrix product im2col would turn it into, and of a square 2048² sgemm.
+// Returns the best: the machine's attainable fp32 rate for the roofline.
+double probe_kernels(std::int64_t img) {
   torch::NoGradGuard no_grad;
   const auto x = torch::randn({1, 64, img, img});
   const auto w = torch::randn({64, 64, 3, 3});
@@ -142,8 +167,16 @@ void probe_kernels(std::int64_t img) {
   const auto wl = w.contiguous(at::MemoryFormat::ChannelsLast);
   const double conv_cl = rate([&] { torch::conv2d(xl, wl, {}, 1, 1); });
   const double mm = rate([&] { torch::mm(a, b); });
-  std::printf("  kernels at %d thread(s): conv3x3 64->64 %.1f GFLOP/s (channels-last %.1f), same-size matmul %.1f GFLOP/s\n",
-              at::get_num_threads(), conv, conv_cl, mm);
+  const auto sq = torch::randn({2048, 2048});
+  torch::mm(sq, sq);
+  const auto t0 = Clock::now();
+  torch::mm(sq, sq);
+  const double sgemm = 2.0 * 2048 * 2048 * 2048 / seconds_since(t0) * 1e-9;
+  std::printf(
+      "  kernels at %d thread(s): conv3x3 64->64 %.1f GFLOP/s (channels-last %.1f), same-size matmul %.1f, "
+      "sgemm 2048² %.1f GFLOP/s\n",
+      at::get_num_threads(), conv, conv_cl, mm, sgemm);
+  return std::max({conv, conv_cl, mm, sgemm});
 }
 
 }  // namespace
@@ -174,27 +207,54 @@ int main(int argc, char** argv) {
   for (std::string word; std::getline(threads, word, ',');) {
     const int n = std::stoi(word);
     at::set_num_threads(n);
-    probe_kernels(cfg.img);
+    const double peak_rate = probe_kernels(cfg.img);
     const auto before = sysinfo::peak_rss_bytes();
     s.train_step();  // warm-up: allocator, oneDNN primitives
     const auto peak = sysinfo::peak_rss_bytes();
-    double train = 0, sampling = 0;
-    for (long i = 0; i < reps; ++i) train += s.train_step() / reps;
+    // This machine's clock drifts with the host's load (sgemm 127-179 GFLOP/s
+    // within an hour): report the best repetition and the mean.
+    double train = 1e30, sampling = 1e30, train_mean = 0, sampling_mean = 0;
+    for (long i = 0; i < reps; ++i) {
+      const double t = s.train_step();
+      train = std::min(train, t), train_mean += t / reps;
+    }
     s.sample_2steps();
-    for (long i = 0; i < reps; ++i) sampling += s.sample_2steps() / reps;
+    for (long i = 0; i < reps; ++i) {
+      const double t = s.sample_2steps();
+      sampling = std::min(sampling, t), sampling_mean += t / reps;
+    }
 
     // The same step under the profiler: conv + matmul time alone.
     torch::autograd::profiler::enableProfilerLegacy(
-        torch::profiler::impl::ProfilerConfig(torch::profiler::impl::ProfilerState::CPU));
+        torch::profiler::impl::ProfilerConfig(torch::profiler::impl::ProfilerState::CPU, /*report_input_shapes=*/true));
     const double profiled = s.train_step();
     const auto events = torch::autograd::profiler::disableProfilerLegacy();
-    const double kernels = compute_kernel_seconds(events);
+    const auto cost = kernel_cost(events);
+    const double kernels = cost.seconds;
+    torch::autograd::profiler::enableProfilerLegacy(
+        torch::profiler::impl::ProfilerConfig(torch::profiler::impl::ProfilerState::CPU, /*report_input_shapes=*/true));
+    s.sample_2steps();
+    const auto sampling_cost = kernel_cost(torch::autograd::profiler::disableProfilerLegacy());
 
     std::printf(
-        "threads %d: train step %.3f s/patch  (conv+matmul %.3f s of %.3f s profiled: overhead ratio %.3f)  "
-        "2-step sampling %.3f s/patch  peak RSS %.2f GB (+%.2f GB in the first step)\n",
-        n, train / batch, kernels / batch, profiled / batch, train / kernels, sampling / batch, peak / 1e9,
-        (peak - before) / 1e9);
+        "threads %d: train step %.3f s/patch (mean %.3f)  2-step sampling %.3f s/patch (mean %.3f)  "
+        "peak RSS %.2f GB (+%.2f GB in the first step)\n"
+        "  profiled step: conv+matmul %.3f s of %.3f s, overhead ratio %.3f\n",
+        n, train / batch, train_mean / batch, sampling / batch, sampling_mean / batch, peak / 1e9, (peak - before) / 1e9,
+        kernels / batch, profiled / batch, profiled / kernels);
+    // Roofline: the convolutions' arithmetic (backward = 2x forward: input and
+    // weight gradients) at the best rate this machine reached in this run.
+    const double fwd_rate = cost.conv_flop / cost.conv_forward_s;
+    const double rate = std::max(peak_rate * 1e9, fwd_rate), step_flop = 3 * cost.conv_flop;
+    std::printf(
+        "  convolutions: %.0f GFLOP forward (%.1f GFLOP/s achieved), %.0f GFLOP backward (%.1f GFLOP/s), "
+        "%.0f GFLOP in 2-step sampling\n"
+        "  roofline at the best rate measured in this run (%.0f GFLOP/s): step >= %.2f s, 2-step sampling >= %.2f s; "
+        "the reference's 6.0 s / 3.6 s need %.0f / %.0f GFLOP/s\n",
+        cost.conv_flop / batch * 1e-9, fwd_rate * 1e-9, 2 * cost.conv_flop / batch * 1e-9,
+        2 * cost.conv_flop / cost.conv_backward_s * 1e-9, sampling_cost.conv_flop / batch * 1e-9, rate * 1e-9,
+        step_flop / rate / batch, sampling_cost.conv_flop / rate / batch, step_flop / batch / 6.0 * 1e-9,
+        sampling_cost.conv_flop / batch / 3.6 * 1e-9);
     print_top_self_times(events, 10);
     std::fflush(stdout);
   }
