@@ -134,7 +134,7 @@ struct Step {
     net->zero_grad();
     const auto draw = diffusion::draw_noise(r, seeds);
     const auto batch = diffusion::add_noise(r, draw, {}, diffusion::Parameterisation::V);
-    const auto out = net->forward(batch.z_t, draw.t, cond, model::Task::SuperResolution, low);
+    const auto out = net->forward(batch.z_t, draw.t, cond, Task::SuperResolution, low);
     diffusion::diffusion_loss(out, batch, {}).backward();
     return seconds_since(t0);
   }
@@ -142,7 +142,7 @@ struct Step {
     const auto t0 = Clock::now();
     net->eval();
     torch::NoGradGuard no_grad;
-    diffusion::sample(net->denoiser(model::Task::SuperResolution, low, cond), torch::randn_like(r), low, {});
+    diffusion::sample(net->denoiser(Task::SuperResolution, low, cond), torch::randn_like(r), low, {});
     return seconds_since(t0);
   }
 };

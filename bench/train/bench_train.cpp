@@ -78,7 +78,7 @@ int main(int argc, char** argv) {
   data::SampleConfig sc;
   sc.channel = 0;
   sc.patch = a.img;
-  data::Dataset ds({{src, 8000, data::select_snapshots("all", fields.size(0), "bench")}}, data::Task::SuperResolution, sc);
+  data::Dataset ds({{src, 8000, data::select_snapshots("all", fields.size(0), "bench")}}, Task::SuperResolution, sc);
 
   model::BackboneConfig backbone;
   backbone.flex = cfg;
@@ -95,7 +95,7 @@ int main(int argc, char** argv) {
       samples.push_back(ds.get(i, 7 + i));
       idx.push_back(i);
     }
-    b = data::collate(data::Task::SuperResolution, samples, idx);
+    b = data::collate(Task::SuperResolution, samples, idx);
   }
   double bare = 1e300;
   for (long s = 0; s <= a.steps; ++s) {

@@ -11,7 +11,6 @@
 
 namespace flex::data {
 
-const char* task_name(Task t) { return t == Task::SuperResolution ? "sr" : "fc"; }
 
 std::int64_t conditioning_count(const SampleConfig& c) { return 1 + (c.cond_step ? 1 : 0) + (c.cond_factor ? 1 : 0); }
 

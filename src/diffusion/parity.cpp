@@ -91,7 +91,6 @@ ParityResult run_parity(const std::string& checkpoint, const std::string& f, con
 
   auto in = [&](const char* name) { return read_tensor(f, name).to(device); };
   const auto z = in("z_t"), t = in("t"), re = in("Re"), low = in("lowres");
-  using model::Task;
   if (io::has_dataset(f, "v_sr"))
     result.items.push_back(compare("v_sr", net->forward(z, t, re, Task::SuperResolution, low), in("v_sr")));
   if (io::has_dataset(f, "v_fc"))

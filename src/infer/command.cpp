@@ -80,7 +80,7 @@ int run_super_resolution(const RunContext& ctx, InferSetup& st, const io::FieldR
   const auto factor = deck.get_int("infer.factor");
   const bool lowres = deck.get_bool("infer.lowres_input");
   infer::InferenceOutputs out(out_spec, ctx.env.comm());
-  const auto predict = infer::flex_predictor(st, model::Task::SuperResolution, 0);
+  const auto predict = infer::flex_predictor(st, Task::SuperResolution, 0);
   double rfne_sum = 0;
   for (size_t i = 0; i < snapshots.size(); ++i) {
     const auto t0 = std::chrono::steady_clock::now();
@@ -134,7 +134,7 @@ int run_forecast(const RunContext& ctx, InferSetup& st, const io::FieldReader& r
   for (std::int64_t m = 0; m < st.members; ++m) {
     auto prev = read_plane(reader, snapshots[static_cast<size_t>(start - h)], channel) / norm;
     auto last = read_plane(reader, snapshots[static_cast<size_t>(start)], channel) / norm;
-    const auto predict = infer::flex_predictor(st, model::Task::Forecast, m);
+    const auto predict = infer::flex_predictor(st, Task::Forecast, m);
     for (std::int64_t k = 0; k < steps; ++k) {
       const auto frames = torch::stack({prev, last});  // oldest first
       const auto field = infer::predict_field(frames, last.unsqueeze(0), tiling, predict, deck.get_int("infer.batch"),
@@ -184,7 +184,7 @@ int run_infer(const RunContext& ctx) {
   FLEX_REQUIRE(deck.get_int("infer.channel") < shape.c,
                deck.source() << ": key 'infer.channel' = " << deck.get_int("infer.channel") << " but " << input
                              << " has " << shape.c << " channel(s)");
-  InferSetup st = infer::sampling_from_deck(deck, device, sr ? model::Task::SuperResolution : model::Task::Forecast,
+  InferSetup st = infer::sampling_from_deck(deck, device, sr ? Task::SuperResolution : Task::Forecast,
                                             infer::reynolds_of(deck, reader));
   const auto& config = st.config.flex;
   const auto factor = deck.get_int("infer.factor");

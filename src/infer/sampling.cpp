@@ -13,7 +13,7 @@
 
 namespace flex::infer {
 
-Sampling sampling_from_deck(const Deck& deck, c10::Device device, model::Task task, double reynolds) {
+Sampling sampling_from_deck(const Deck& deck, c10::Device device, Task task, double reynolds) {
   Sampling st;
   st.device = device;
   st.seed = static_cast<std::uint64_t>(deck.get_int("run.seed"));
@@ -24,16 +24,15 @@ Sampling sampling_from_deck(const Deck& deck, c10::Device device, model::Task ta
   FLEX_REQUIRE(!checkpoint.empty(), deck.source() << ": key 'infer.checkpoint' is required (a .pt state dict)");
   st.config = model::backbone_config_from_deck(deck);
   const auto& config = st.config.flex;
-  const bool sr = task == model::Task::SuperResolution;
   st.net = model::make_backbone(st.config, st.seed);
-  FLEX_REQUIRE(st.net.has_task(task), deck.source() << ": the task is " << model::task_name(task) << " but "
+  FLEX_REQUIRE(st.net.has_task(task), deck.source() << ": the task is " << task_name(task) << " but "
                                                     << model::describe(st.config) << " cannot serve it (model.tasks)");
   model::load_checkpoint(*st.net.module, checkpoint);
   st.net.module->eval();
   st.net.module->to(device);
   data::SampleConfig sample;
   sample.re_scaling = deck.get_string("infer.re_scaling") == "log10" ? data::ReScaling::Log10 : data::ReScaling::Linear;
-  st.cond = data::conditioning(sample, sr ? data::Task::SuperResolution : data::Task::Forecast, reynolds);
+  st.cond = data::conditioning(sample, task, reynolds);
   FLEX_REQUIRE(static_cast<std::int64_t>(st.cond.size()) == config.n_cond_scalars,
                deck.source() << ": model.cond_scalars = " << config.n_cond_scalars << " but inference conditions on "
                              << st.cond.size() << " scalar(s)");
@@ -48,7 +47,7 @@ double reynolds_of(const Deck& deck, const io::FieldReader& reader) {
   return reader.attribute_double("Re");
 }
 
-PatchPredictor flex_predictor(const Sampling& st, model::Task task, std::int64_t member_offset) {
+PatchPredictor flex_predictor(const Sampling& st, Task task, std::int64_t member_offset) {
   // The module holder shares the network; the rest is copied into the closure.
   const auto seed = derive_seed(st.seed, Stream::kSamplerNoise, {static_cast<std::uint64_t>(member_offset)});
   return [net = st.net, device = st.device, cond_values = st.cond, members = st.members, sampler = st.sampler, task,

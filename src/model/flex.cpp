@@ -6,8 +6,6 @@
 
 namespace flex::model {
 
-const char* task_name(Task t) { return t == Task::SuperResolution ? "sr" : "fc"; }
-
 FlexImpl::FlexImpl(const FlexConfig& config) : config_(config) {
   config_.validate();
   using Role = EncoderImpl::Role;

@@ -167,9 +167,9 @@ int run_train(const RunContext& ctx) {
   auto train_sources = open_sources(deck, "data.files", "data.train_snapshots", &channel);
   auto valid_sources = open_sources(deck, "data.valid_files", "data.valid_snapshots", &channel);
   sc.channel = channel;
-  std::vector<data::Task> tasks;
-  if (config.has_sr()) tasks.push_back(data::Task::SuperResolution);
-  if (config.has_fc()) tasks.push_back(data::Task::Forecast);
+  std::vector<Task> tasks;
+  if (config.has_sr()) tasks.push_back(Task::SuperResolution);
+  if (config.has_fc()) tasks.push_back(Task::Forecast);
   if (deck.get_string("data.norm") == "data") {
     data::SampleConfig unit = sc;
     unit.norm_std = 1.0;
@@ -192,8 +192,8 @@ int run_train(const RunContext& ctx) {
   backbone.unet.n_cond_scalars = backbone.uvit.n_cond_scalars = n_cond;
   model::Backbone net = model::make_backbone(backbone, derive_seed(seed, Stream::kModelInit, {}));
   for (auto t : tasks)
-    FLEX_REQUIRE(net.has_task(t == data::Task::SuperResolution ? model::Task::SuperResolution : model::Task::Forecast),
-                 deck.source() << ": " << model::describe(backbone) << " cannot train task " << data::task_name(t)
+    FLEX_REQUIRE(net.has_task(t),
+                 deck.source() << ": " << model::describe(backbone) << " cannot train task " << task_name(t)
                                << " (baselines are single-task: set model.tasks)");
   net.module->to(device);
   log::info("train: ", model::describe(backbone), ", ", model::count_parameters(*net.module), " parameters, device ",

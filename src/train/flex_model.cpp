@@ -18,10 +18,6 @@ at::Tensor symmetric_infonce(const at::Tensor& a, const at::Tensor& b, double te
 
 namespace {
 
-model::Task to_model(data::Task t) {
-  return t == data::Task::SuperResolution ? model::Task::SuperResolution : model::Task::Forecast;
-}
-
 class FlexTrainModel : public TrainModel {
  public:
   FlexTrainModel(model::Backbone net, c10::Device device, FlexTrainOptions o)
@@ -36,9 +32,9 @@ class FlexTrainModel : public TrainModel {
     auto residual = model::diffusion_target(net_, b.base.to(device_), b.residual.to(device_));
     auto draw = diffusion::draw_noise(residual, seeds);
     auto noised = diffusion::add_noise(residual, draw, o_.schedule, o_.loss.param);
-    const model::Task task = to_model(b.task);
-    const bool contrastive = o_.infonce_weight > 0 && flex_ && b.task == data::Task::Forecast &&
-                             flex_->has_task(model::Task::SuperResolution) && b.size() > 1;
+    const Task task = b.task;
+    const bool contrastive = o_.infonce_weight > 0 && flex_ && b.task == Task::Forecast &&
+                             flex_->has_task(Task::SuperResolution) && b.size() > 1;
     if (!contrastive) return diffusion::diffusion_loss(net_(noised.z_t, draw.t.to(device_), cond, task, input), noised, o_.loss);
     auto out = flex_->forward_with_features(noised.z_t, draw.t.to(device_), cond, task, input);
     at::Tensor l = diffusion::diffusion_loss(out.v, noised, o_.loss);
@@ -46,13 +42,13 @@ class FlexTrainModel : public TrainModel {
     // features of the latest frame's bicubic conditioning (patch taken as periodic).
     auto latest = input.narrow(1, input.size(1) - 1, 1);
     auto up = data::upsample_bicubic_periodic(data::subsample(latest, o_.sr_factor), o_.sr_factor);
-    auto sr = flex_->encode_task(model::Task::SuperResolution, up, cond).bottleneck;
+    auto sr = flex_->encode_task(Task::SuperResolution, up, cond).bottleneck;
     return l + o_.infonce_weight * symmetric_infonce(out.bottleneck, sr, o_.infonce_temperature);
   }
 
   at::Tensor predict_residual(const data::Batch& b, std::uint64_t seed) override {
     auto input = b.input.to(device_), cond = b.cond.to(device_);
-    auto denoise = net_.denoiser(to_model(b.task), input, cond);
+    auto denoise = net_.denoiser(b.task, input, cond);
     auto gen = at::make_generator<at::CPUGeneratorImpl>(seed);
     auto noise = torch::randn(b.residual.sizes(), gen, torch::kFloat).to(device_);
     diffusion::SamplerOptions so;

@@ -153,7 +153,7 @@ struct Trainer::State {
         save_tensors(dir + "/optimizer.pt", optimizer->state());
         TensorMap order, rngs;
         for (std::size_t i = 0; i < loaders.size(); ++i)
-          order[data::task_name(train[i]->task())] = torch::tensor(loaders[i]->order(step / spe), torch::kLong);
+          order[task_name(train[i]->task())] = torch::tensor(loaders[i]->order(step / spe), torch::kLong);
         save_tensors(dir + "/data_order.pt", order);
         for (int r = 0; r < ranks; ++r) rngs["rank" + std::to_string(r)] = all[r].clone();
         save_tensors(dir + "/rng.pt", rngs);
@@ -263,7 +263,7 @@ struct Trainer::State {
       const std::int64_t available = d->size() / (opt.batch * ranks);
       const std::int64_t nb = std::min(opt.validation_batches, available);
       if (nb <= 0) {
-        log::warn("train: validation set (", data::task_name(d->task()), ") smaller than one global batch; skipped");
+        log::warn("train: validation set (", task_name(d->task()), ") smaller than one global batch; skipped");
         continue;
       }
       data::LoaderOptions lo;
@@ -285,7 +285,7 @@ struct Trainer::State {
       }
       sum = comm::sum(sum, mpi);
       count = comm::sum(count, mpi);
-      out.emplace_back(std::string("rfne_") + data::task_name(d->task()), sum / count);
+      out.emplace_back(std::string("rfne_") + task_name(d->task()), sum / count);
     }
     model.module().train();
     return out;
@@ -374,12 +374,12 @@ TrainResult Trainer::run() {
     bool any_bad = false;
     for (std::size_t i = 0; i < s.train.size(); ++i) {
       auto st = s.update(step, i, lr);
-      fields.emplace_back(std::string("loss_") + data::task_name(s.train[i]->task()), st.loss);
+      fields.emplace_back(std::string("loss_") + task_name(s.train[i]->task()), st.loss);
       norm = std::max(norm, st.grad_norm);
       if (st.skipped) {
         any_bad = true;
         ++s.result.skipped_updates;
-        log::warn("train: step ", step, " ", data::task_name(s.train[i]->task()),
+        log::warn("train: step ", step, " ", task_name(s.train[i]->task()),
                   " update skipped: non-finite loss or gradient (loss ", st.loss, ", |g| ", st.grad_norm, ")");
       }
     }

@@ -132,9 +132,9 @@ std::vector<Result> sr_skill(const Context& c) {
   const auto& deck = c.deck;
   io::FieldReader reader(deck.get_string("infer.input"), c.comm, deck.get_string("infer.dataset"));
   const auto shape = reader.shape();
-  const auto sampling = infer::sampling_from_deck(deck, c.device, model::Task::SuperResolution,
+  const auto sampling = infer::sampling_from_deck(deck, c.device, Task::SuperResolution,
                                                   infer::reynolds_of(deck, reader));
-  const auto predict = infer::flex_predictor(sampling, model::Task::SuperResolution, 0);
+  const auto predict = infer::flex_predictor(sampling, Task::SuperResolution, 0);
   const auto& config = sampling.config.flex;
   const auto factor = deck.get_int("infer.factor");
   const decomp::Tiling tiling({shape.h, shape.w, config.img, config.img / 8, decomp::Boundary::Periodic});

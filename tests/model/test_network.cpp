@@ -14,6 +14,7 @@
 #include "flex/model/state_dict.hpp"
 
 using namespace flex::model;
+using flex::Task;
 namespace fs = std::filesystem;
 
 namespace {

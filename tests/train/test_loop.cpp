@@ -71,11 +71,11 @@ struct Fixture {
     c.factor = 4;
     c.norm_std = 1.0;
     sr = std::make_unique<data::Dataset>(std::vector<data::SourceEntry>{{src, 4000, data::select_snapshots("even", 24, "t")}},
-                                         data::Task::SuperResolution, c);
+                                         Task::SuperResolution, c);
     fc = std::make_unique<data::Dataset>(std::vector<data::SourceEntry>{{src, 4000, data::select_snapshots("even", 24, "t")}},
-                                         data::Task::Forecast, c);
+                                         Task::Forecast, c);
     valid = std::make_unique<data::Dataset>(std::vector<data::SourceEntry>{{src, 4000, data::select_snapshots("odd", 24, "t")}},
-                                            data::Task::SuperResolution, c);
+                                            Task::SuperResolution, c);
   }
   train::TrainOptions options(const std::string& dir) const {
     train::TrainOptions o;

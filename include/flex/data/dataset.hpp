@@ -16,12 +16,11 @@
 #include <string>
 #include <vector>
 
+#include "flex/core/task.hpp"
 #include "flex/data/field_source.hpp"
 
 namespace flex::data {
 
-enum class Task { SuperResolution, Forecast };
-const char* task_name(Task t);  // "sr" | "fc"
 
 // Scaling of the Reynolds number into a conditioning scalar.
 enum class ReScaling { Log10, Linear };

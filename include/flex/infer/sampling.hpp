@@ -34,14 +34,14 @@ struct Sampling {
 // The network of the deck's model.* / model.backbone keys with infer.checkpoint loaded (eval
 // mode, on `device`), the sampler of the infer.* keys, and the conditioning
 // scalars for `reynolds`. Errors name the deck and key.
-Sampling sampling_from_deck(const Deck& deck, c10::Device device, model::Task task, double reynolds);
+Sampling sampling_from_deck(const Deck& deck, c10::Device device, Task task, double reynolds);
 
 // infer.re, or the `Re` attribute of the input file when infer.re = 0.
 double reynolds_of(const Deck& deck, const io::FieldReader& reader);
 
 // Patches -> K sampled members; member k's noise is keyed by (seed,
 // member_offset + k, patch id): independent of batching and of ranks.
-PatchPredictor flex_predictor(const Sampling& sampling, model::Task task, std::int64_t member_offset);
+PatchPredictor flex_predictor(const Sampling& sampling, Task task, std::int64_t member_offset);
 
 struct SrField {
   at::Tensor upsampled;         // [H, W] periodic bicubic upsampling of the coarse field

@@ -14,13 +14,12 @@
 #include <utility>
 #include <vector>
 
+#include "flex/core/task.hpp"
 #include "flex/model/config.hpp"
 #include "flex/model/flex_parts.hpp"
 
 namespace flex::model {
 
-enum class Task { SuperResolution, Forecast };
-const char* task_name(Task t);  // "sr" | "fc"
 
 struct FlexOutput {
   torch::Tensor v;           // network output [B, out, H, W]
