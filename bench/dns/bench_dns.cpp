@@ -1,4 +1,4 @@
-// bench_dns [n ...] [--repeats r]: for each grid size n (default 256 512 1024
+// bench_dns [n ...] [--repeats r] [--measure]: for each grid size n (default 256 512 1024
 // 2048), the time of one Shu–Osher RK3 step of the DNS next to the time of
 // the six FFTs that step needs (three r2c + three c2r of the same FFTW-MPI
 // plans, executed bare), measured in the same run:
@@ -45,14 +45,15 @@ struct Timing {
   double step = 0, fft = 0, bytes_per_point = 0;
 };
 
-// Same transforms as dns::Spectral (in-place, transposed, FFTW_ESTIMATE), executed bare.
-double six_ffts_seconds(long n, MPI_Comm comm, int repeats) {
+// Same transforms as dns::Spectral (in-place, transposed, same planner), executed bare.
+double six_ffts_seconds(long n, MPI_Comm comm, int repeats, Planner planner) {
+  const unsigned flags = planner == Planner::Measure ? FFTW_MEASURE : FFTW_ESTIMATE;
   ptrdiff_t ln0, l0s, ln1, l1s;
   const ptrdiff_t alloc = fftw_mpi_local_size_2d_transposed(n, n / 2 + 1, comm, &ln0, &l0s, &ln1, &l1s);
   fftw_complex* data = fftw_alloc_complex(std::max<ptrdiff_t>(alloc, 1));
   auto* real = reinterpret_cast<double*>(data);
-  fftw_plan r2c = fftw_mpi_plan_dft_r2c_2d(n, n, real, data, comm, FFTW_ESTIMATE | FFTW_MPI_TRANSPOSED_OUT);
-  fftw_plan c2r = fftw_mpi_plan_dft_c2r_2d(n, n, data, real, comm, FFTW_ESTIMATE | FFTW_MPI_TRANSPOSED_IN);
+  fftw_plan r2c = fftw_mpi_plan_dft_r2c_2d(n, n, real, data, comm, flags | FFTW_MPI_TRANSPOSED_OUT);
+  fftw_plan c2r = fftw_mpi_plan_dft_c2r_2d(n, n, data, real, comm, flags | FFTW_MPI_TRANSPOSED_IN);
   for (ptrdiff_t i = 0; i < 2 * alloc; ++i) real[i] = 1e-3 * static_cast<double>(i % 977);
   const double t = best_seconds(repeats, comm, [&] {
     for (int k = 0; k < 3; ++k) {
@@ -66,14 +67,14 @@ double six_ffts_seconds(long n, MPI_Comm comm, int repeats) {
   return t;
 }
 
-Timing measure(long n, MPI_Comm comm, int repeats) {
+Timing measure(long n, MPI_Comm comm, int repeats, Planner planner) {
   int rank = 0, size = 1;
   MPI_Comm_rank(comm, &rank);
   MPI_Comm_size(comm, &size);
   const Slab slab = Slab::of_rank(n, rank, size);
   Timing t;
   {
-    Solver solver(slab, comm, Physics{1.0 / 8000.0, 0.0, {}});
+    Solver solver(slab, comm, Physics{1.0 / 8000.0, 0.0, {}}, planner);
     kraichnan(solver.spectral(), 10.0, 1, solver.mutable_vorticity());
     const double dt = 0.2 * slab.h() / solver.diagnostics().max_speed;
     t.step = best_seconds(repeats, comm, [&] { solver.step(dt); });
@@ -83,7 +84,7 @@ Timing measure(long n, MPI_Comm comm, int repeats) {
     const double field_bytes = 4.0 * 8.0 * (slab.rows + 2) * (n + 2);
     t.bytes_per_point = comm::sum(fft_bytes + field_bytes, comm) / (static_cast<double>(n) * n);
   }
-  t.fft = six_ffts_seconds(n, comm, repeats);
+  t.fft = six_ffts_seconds(n, comm, repeats, planner);
   return t;
 }
 
@@ -93,9 +94,12 @@ int main(int argc, char** argv) {
   Environment env(argc, argv);
   std::vector<long> sizes;
   int repeats = 3;
+  Planner planner = Planner::Estimate;  // dns.fft_planner
   for (int i = 1; i < argc; ++i) {
     if (std::strcmp(argv[i], "--repeats") == 0 && i + 1 < argc) {
       repeats = std::atoi(argv[++i]);
+    } else if (std::strcmp(argv[i], "--measure") == 0) {
+      planner = Planner::Measure;
     } else {
       sizes.push_back(std::atol(argv[i]));
     }
@@ -103,8 +107,8 @@ int main(int argc, char** argv) {
   if (sizes.empty()) sizes = {256, 512, 1024, 2048};
   const int ranks = env.size();
   if (env.is_root()) {
-    std::printf("bench_dns: RK3 step vs its 6 FFTs (FFTW-MPI, FFTW_ESTIMATE), best of %d; host %s, %d rank(s)\n",
-                repeats, sysinfo::hostname().c_str(), ranks);
+    std::printf("bench_dns: RK3 step vs its 6 FFTs (FFTW-MPI, FFTW_%s), best of %d; host %s, %d rank(s)\n",
+                planner == Planner::Measure ? "MEASURE" : "ESTIMATE", repeats, sysinfo::hostname().c_str(), ranks);
     std::printf("%6s %5s %11s %11s %9s %9s %12s %8s\n", "n", "ranks", "step_ms", "ffts_ms", "step/fft", "B/point",
                 "peakRSS B/pt", "speedup");
   }
@@ -115,14 +119,14 @@ int main(int argc, char** argv) {
     }
     // One rank alone (the others wait), then every rank.
     Timing single;
-    if (env.is_root()) single = measure(n, MPI_COMM_SELF, repeats);
+    if (env.is_root()) single = measure(n, MPI_COMM_SELF, repeats, planner);
     MPI_Barrier(env.comm());
     const double rss_single = static_cast<double>(sysinfo::peak_rss_bytes()) / (static_cast<double>(n) * n);
     if (env.is_root())
       std::printf("%6ld %5d %11.3f %11.3f %9.2f %9.1f %12.1f %8s\n", n, 1, 1e3 * single.step, 1e3 * single.fft,
                   single.step / single.fft, single.bytes_per_point, rss_single, "-");
     if (ranks == 1) continue;
-    const Timing all = measure(n, env.comm(), repeats);
+    const Timing all = measure(n, env.comm(), repeats, planner);
     const double rss = comm::sum(static_cast<double>(sysinfo::peak_rss_bytes()), env.comm()) /
                        (static_cast<double>(n) * n);
     if (env.is_root())
