@@ -1,6 +1,8 @@
 #include "flex/core/collectives.hpp"
 
 #include <algorithm>
+#include <chrono>
+#include <thread>
 
 #include "flex/core/error.hpp"
 
@@ -20,6 +22,16 @@ T reduce(T local, MPI_Datatype type, MPI_Op op, MPI_Comm comm) {
   return out;
 }
 }  // namespace
+
+void idle_barrier(MPI_Comm comm) {
+  MPI_Request request;
+  FLEX_CHECK_MPI(MPI_Ibarrier(comm, &request));
+  for (int done = 0;;) {
+    FLEX_CHECK_MPI(MPI_Test(&request, &done, MPI_STATUS_IGNORE));
+    if (done) return;
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+}
 
 double sum(double local, MPI_Comm comm) { return reduce(local, MPI_DOUBLE, MPI_SUM, comm); }
 double max(double local, MPI_Comm comm) { return reduce(local, MPI_DOUBLE, MPI_MAX, comm); }

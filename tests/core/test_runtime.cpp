@@ -2,10 +2,13 @@
 #include <gtest/gtest.h>
 #include <mpi.h>
 
+#include <chrono>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <set>
 #include <sstream>
+#include <thread>
 
 #include "flex/core/collectives.hpp"
 #include "flex/core/error.hpp"
@@ -83,4 +86,27 @@ TEST(Collectives, ShareCoversEverythingOnceAndBalanced) {
   EXPECT_EQ(comm::any(rank == size - 1, MPI_COMM_WORLD), true);
   EXPECT_DOUBLE_EQ(comm::sum(1.0, MPI_COMM_WORLD), size);
   EXPECT_EQ(comm::broadcast(rank == 0 ? "root" : "other", MPI_COMM_WORLD), "root");
+}
+
+// Ranks waiting at idle_barrier leave only after the last rank enters, and
+// sleep meanwhile: their CPU time stays far below the wait.
+TEST(Collectives, IdleBarrierWaitsWithoutSpinning) {
+  int rank;
+  MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+  const auto cpu_seconds = [] {
+    timespec t{};
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+    return t.tv_sec + 1e-9 * t.tv_nsec;
+  };
+  MPI_Barrier(MPI_COMM_WORLD);
+  const double wall0 = MPI_Wtime(), cpu0 = cpu_seconds();
+  if (rank == 0) std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  const double entered = rank == 0 ? MPI_Wtime() : 0.0;
+  comm::idle_barrier(MPI_COMM_WORLD);
+  const double left = MPI_Wtime(), cpu = cpu_seconds() - cpu0;
+  EXPECT_GE(left, comm::max(entered, MPI_COMM_WORLD) - 1e-3);  // one node: one clock
+  if (rank != 0) {
+    EXPECT_GT(left - wall0, 0.25);
+    EXPECT_LT(cpu, 0.5 * (left - wall0)) << "a waiting rank spun for " << cpu << " s of CPU";
+  }
 }

@@ -14,6 +14,10 @@ double sum(double local, MPI_Comm comm);
 double max(double local, MPI_Comm comm);
 double min(double local, MPI_Comm comm);
 long sum(long local, MPI_Comm comm);
+// A barrier whose waiting ranks sleep (1 ms polls) instead of spinning, so
+// that a rank working alone meanwhile keeps every core it shares with them
+// (MPI_Barrier busy-waits in Open MPI).
+void idle_barrier(MPI_Comm comm);
 // Rank 0's string on every rank.
 std::string broadcast(const std::string& value, MPI_Comm comm, int root = 0);
 
