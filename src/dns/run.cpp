@@ -11,6 +11,7 @@
 #include "flex/core/output.hpp"
 #include "flex/core/profiler.hpp"
 #include "flex/dns/checkpoint.hpp"
+#include "flex/dns/fft_wisdom.hpp"
 #include "flex/dns/initial.hpp"
 #include "flex/dns/snapshots.hpp"
 #include "flex/dns/solver.hpp"
@@ -144,6 +145,21 @@ void check_fixed_step(const RunConfig& c, double dt, Solver& solver) {
                                                  << kRk3DampingLimit / damping << " for dns.re and grid.n");
 }
 
+// Where a measured run's FFT plans come from: on a restart, the wisdom the run
+// saved (the same plans, so it continues bit for bit); else dns.fft_wisdom;
+// "" to time new ones. Estimate plans need none.
+std::string wisdom_source(const RunConfig& c, const std::string& checkpoint, MPI_Comm comm) {
+  if (c.planner != Planner::Measure) return "";
+  if (!checkpoint.empty()) {
+    int rank = 0;
+    MPI_Comm_rank(comm, &rank);
+    if (comm::any(rank == 0 && fs::exists(c.wisdom_path()), comm)) return c.wisdom_path();
+    log::warn("dns: ", c.wisdom_path(), " is missing: this restart times new FFT plans and agrees with an "
+              "uninterrupted run to round-off only");
+  }
+  return c.fft_wisdom;
+}
+
 }  // namespace
 
 RunSummary run_dns_simulation(const RunConfig& c, const std::string& deck_text, MPI_Comm comm) {
@@ -154,6 +170,12 @@ RunSummary run_dns_simulation(const RunConfig& c, const std::string& deck_text, 
 
   const Slab slab = Slab::of_rank(c.n, rank, size);
   const double h = slab.h();
+  forget_fft_wisdom();  // plans from this run's own sources, not from earlier runs in this process
+  const std::string wisdom = wisdom_source(c, checkpoint, comm);
+  if (!wisdom.empty()) {
+    load_fft_wisdom(wisdom, comm);
+    log::info("dns: FFT plans from ", wisdom);
+  }
   Solver solver(slab, comm, physics_of(c), c.planner);
   const RunState start = initial_state(c, checkpoint, solver);
   RunState state = start;
@@ -167,6 +189,7 @@ RunSummary run_dns_simulation(const RunConfig& c, const std::string& deck_text, 
   const Physics& physics = solver.physics();
   create_run_dirs(c, checkpoint.empty(), comm);
   on_root(comm, [&] { output::write_text_atomic(c.deck_path(), deck_text); });
+  if (c.planner == Planner::Measure) save_fft_wisdom(c.wisdom_path(), comm);
   log::info("dns: ", c.n, "² grid on ", size, " rank(s), Re = ", c.re, ", ", count, " snapshots to t = ",
             state.t0 + (count - 1) * c.snapshot_interval, " → ", c.field_path());
 

@@ -7,15 +7,14 @@
 #include <vector>
 
 #include "flex/core/error.hpp"
+#include "fftw_mpi_init.hpp"
 
 namespace flex::dns {
 
-namespace {
 void init_fftw_mpi() {
   static std::once_flag once;
   std::call_once(once, [] { fftw_mpi_init(); });
 }
-}  // namespace
 
 Spectral::Spectral(const Slab& slab, MPI_Comm comm, Planner planner) : slab_(slab), comm_(comm) {
   init_fftw_mpi();

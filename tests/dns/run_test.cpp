@@ -71,6 +71,17 @@ std::string slurp(const std::string& path) {
   return s.str();
 }
 
+// The InputError message of `f`, or "" if it succeeds.
+template <class F>
+std::string input_error(F f) {
+  try {
+    f();
+  } catch (const InputError& e) {
+    return e.what();
+  }
+  return "";
+}
+
 TEST(DnsRun, RestartIsBitForBit) {
   Scratch scratch;
   const std::string a = scratch.dir + "/a", b = scratch.dir + "/b";
@@ -114,6 +125,46 @@ TEST(DnsRun, RestartIsBitForBit) {
   EXPECT_TRUE(fs::exists(a + "/dns.deck"));
 }
 
+// Measured FFT plans are saved as wisdom next to the output; a restart plans
+// from it, and dns.fft_wisdom makes a fresh run plan like another: so the
+// interrupted, restarted run equals the uninterrupted one bit for bit.
+TEST(DnsRun, MeasuredPlansRestartBitForBitFromWisdom) {
+  Scratch scratch;
+  const std::string a = scratch.dir + "/a", b = scratch.dir + "/b";
+  EXPECT_TRUE(run_with({"run.output_dir=" + a, "dns.fft_planner=measure"}).finished);
+  ASSERT_TRUE(fs::exists(a + "/dns.fftw_wisdom"));
+  EXPECT_EQ(slurp(a + "/dns.fftw_wisdom").rfind("(fftw-3", 0), 0u);
+
+  const RunSummary first = run_with({"run.output_dir=" + b, "dns.fft_planner=measure", "dns.max_steps=17",
+                                     "dns.fft_wisdom=" + a + "/dns.fftw_wisdom"});
+  EXPECT_FALSE(first.finished);
+  const RunSummary rest = run_with({"run.output_dir=" + b, "dns.fft_planner=measure", "dns.restart=latest"});
+  EXPECT_TRUE(rest.finished);
+  io::FieldReader fa(a + "/dns.h5", MPI_COMM_WORLD), fb(b + "/dns.h5", MPI_COMM_WORLD);
+  const auto box = io::Hyperslab::all(fa.shape());
+  EXPECT_TRUE(fa.read(box) == fb.read(box)) << "snapshots differ after a measured restart";
+  EXPECT_EQ(slurp(a + "/dns_diagnostics.csv"), slurp(b + "/dns_diagnostics.csv"));
+}
+
+TEST(DnsRun, RejectsWisdomThatIsNotFftwWisdom) {
+  Scratch scratch;
+  const std::string junk = scratch.dir + "/junk.wisdom";
+  int rank = 0;
+  MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+  if (rank == 0) {
+    fs::create_directories(scratch.dir);
+    std::ofstream(junk) << "not wisdom\n";
+  }
+  MPI_Barrier(MPI_COMM_WORLD);
+  const std::string message = input_error([&] {
+    run_with({"run.output_dir=" + scratch.dir + "/out", "dns.fft_planner=measure", "dns.fft_wisdom=" + junk});
+  });
+  EXPECT_NE(message.find(junk), std::string::npos) << message;
+  EXPECT_NE(input_error([&] { read_config(deck_with({"dns.fft_wisdom=" + junk}), world_size()); })
+                .find("dns.fft_wisdom"),
+            std::string::npos);
+}
+
 TEST(DnsRun, AdaptiveStepsLandOnSnapshotTimes) {
   Scratch scratch;
   const RunSummary s = run_with({"run.output_dir=" + scratch.dir, "dns.dt_mode=cfl", "dns.cfl=0.5",
@@ -141,17 +192,6 @@ TEST(DnsRun, ContinuesFromASnapshotFile) {
   for (int k = 0; k < 3; ++k) EXPECT_NEAR(times[k], 0.1 + 0.05 * k, 1e-15);
   // ω of the last snapshot of a is ω of the first of b (float → double → float).
   EXPECT_TRUE(fa.read({2, 1, 2, 1, 0, 32, 0, 32}) == fb.read({0, 1, 2, 1, 0, 32, 0, 32}));
-}
-
-// The InputError message of `f`, or "" if it succeeds.
-template <class F>
-std::string input_error(F f) {
-  try {
-    f();
-  } catch (const InputError& e) {
-    return e.what();
-  }
-  return "";
 }
 
 TEST(DnsConfig, RejectsBadInputNamingTheKey) {

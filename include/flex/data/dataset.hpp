@@ -21,7 +21,6 @@
 
 namespace flex::data {
 
-
 // Scaling of the Reynolds number into a conditioning scalar.
 enum class ReScaling { Log10, Linear };
 

@@ -46,6 +46,7 @@ struct RunConfig {
   std::string restart;  // "", "latest" or a checkpoint path
   bool overwrite = false;
   Planner planner = Planner::Estimate;
+  std::string fft_wisdom;  // wisdom to plan a fresh measured run from ("" : time the plans)
   std::uint64_t seed = 0;
 
   // Files of the run, all inside output_dir.
@@ -54,6 +55,7 @@ struct RunConfig {
   std::string checkpoint_dir() const;    // <dir>/<stem>.checkpoints
   std::string diagnostics_path() const;  // <dir>/<stem>_diagnostics.csv
   std::string deck_path() const;         // <dir>/<stem>.deck
+  std::string wisdom_path() const;       // <dir>/<stem>.fftw_wisdom: the measured plans (dns.fft_planner = measure)
 };
 
 // Reads and validates the deck for a run on `ranks` ranks (InputError naming

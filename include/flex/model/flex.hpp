@@ -20,7 +20,6 @@
 
 namespace flex::model {
 
-
 struct FlexOutput {
   torch::Tensor v;           // network output [B, out, H, W]
   torch::Tensor bottleneck;  // the task encoder's bottleneck [B, D, h, w] (undefined for concat)

@@ -1,0 +1,26 @@
+// FFTW wisdom files: the plans a run with dns.fft_planner = measure timed.
+// Saved next to the run's output, they let a restart (or a deliberate rerun,
+// dns.fft_wisdom) plan exactly the same transforms, so measured plans keep
+// restarts bit-for-bit. Wisdom only applies to the same grid and rank count;
+// for anything else FFTW measures afresh.
+#pragma once
+
+#include <mpi.h>
+
+#include <string>
+
+namespace flex::dns {
+
+// Drops the process's accumulated wisdom, so the next plans come only from
+// what is loaded next or from FFTW's own planning.
+void forget_fft_wisdom();
+
+// Collective: rank 0 reads `path` and every rank receives its wisdom.
+// InputError naming the file if it is missing or not FFTW wisdom.
+void load_fft_wisdom(const std::string& path, MPI_Comm comm);
+
+// Collective: gathers every rank's wisdom; rank 0 writes it to `path`
+// (temporary file, then rename).
+void save_fft_wisdom(const std::string& path, MPI_Comm comm);
+
+}  // namespace flex::dns

@@ -1,0 +1,35 @@
+#include "flex/dns/fft_wisdom.hpp"
+
+#include <fftw3-mpi.h>
+
+#include <filesystem>
+
+#include "fftw_mpi_init.hpp"
+#include "flex/core/collectives.hpp"
+#include "flex/core/error.hpp"
+#include "flex/core/output.hpp"
+
+namespace flex::dns {
+
+void forget_fft_wisdom() { fftw_forget_wisdom(); }
+
+void load_fft_wisdom(const std::string& path, MPI_Comm comm) {
+  init_fftw_mpi();
+  comm::on_root(comm, [&] {
+    FLEX_REQUIRE(std::filesystem::is_regular_file(path), path << ": no such FFTW wisdom file");
+    FLEX_REQUIRE(fftw_import_wisdom_from_filename(path.c_str()) != 0, path << ": not FFTW wisdom (or unreadable)");
+  });
+  fftw_mpi_broadcast_wisdom(comm);
+}
+
+void save_fft_wisdom(const std::string& path, MPI_Comm comm) {
+  init_fftw_mpi();
+  fftw_mpi_gather_wisdom(comm);
+  comm::on_root(comm, [&] {
+    const std::string tmp = output::temporary_for(path);
+    FLEX_REQUIRE(fftw_export_wisdom_to_filename(tmp.c_str()) != 0, path << ": cannot write the FFTW wisdom");
+    output::commit(tmp, path);
+  });
+}
+
+}  // namespace flex::dns
