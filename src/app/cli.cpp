@@ -24,6 +24,8 @@ void print_usage(std::FILE* out) {
                "flex %s: FLEX diffusion backbone for 2D turbulence (DNS, training, inference, analysis)\n\n"
                "usage: flex <subcommand> [deck.ini] [key=value ...]\n"
                "       flex <subcommand> --help     every deck key with its type, default and meaning\n"
+               "       flex <subcommand> deck.ini [key=value ...] --check   validate the deck, print it resolved, "
+               "run nothing\n"
                "       mpirun -n N flex <subcommand> deck.ini   (any N; results independent of N)\n\n"
                "subcommands:\n",
                FLEX_VERSION_STRING);
@@ -45,7 +47,12 @@ int run_command(const Command& cmd, const std::vector<std::string>& words, const
 
   std::string deck_path;
   std::vector<std::string> overrides, positional;
+  bool check_only = false;
   for (const auto& w : words) {
+    if (w == "--check") {
+      check_only = true;
+      continue;
+    }
     if (w == "--help" || w == "-h") {
       if (env.is_root()) {
         std::printf("flex %s: %s\n\nusage: flex %s %s\n\ndeck keys (key = default):\n%s", cmd.name, cmd.summary,
@@ -67,6 +74,14 @@ int run_command(const Command& cmd, const std::vector<std::string>& words, const
                "flex " << cmd.name << ": unexpected argument '" << positional.front()
                        << "' (one deck file, then key=value overrides)");
   const Deck deck = Deck::parse(schema, deck_path, overrides);
+  if (check_only) {
+    // Keys, types, ranges and choices; what depends on files or the rank
+    // count is checked when the run starts, before any work.
+    if (env.is_root())
+      std::printf("# flex %s: %s: deck OK\n%s", cmd.name, deck_path.empty() ? "(defaults)" : deck_path.c_str(),
+                  deck.resolved_text().c_str());
+    return 0;
+  }
   log::set_quiet(deck.get_bool("run.quiet"));
   RunContext ctx{deck, env, positional};
   int rc = 0;
