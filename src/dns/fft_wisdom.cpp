@@ -2,6 +2,7 @@
 
 #include <fftw3-mpi.h>
 
+#include <cstdlib>
 #include <filesystem>
 
 #include "fftw_mpi_init.hpp"
@@ -19,6 +20,24 @@ void load_fft_wisdom(const std::string& path, MPI_Comm comm) {
     FLEX_REQUIRE(std::filesystem::is_regular_file(path), path << ": no such FFTW wisdom file");
     FLEX_REQUIRE(fftw_import_wisdom_from_filename(path.c_str()) != 0, path << ": not FFTW wisdom (or unreadable)");
   });
+  fftw_mpi_broadcast_wisdom(comm);
+}
+
+void settle_fft_wisdom(MPI_Comm comm) {
+  init_fftw_mpi();
+  fftw_mpi_gather_wisdom(comm);
+  int rank = 0;
+  MPI_Comm_rank(comm, &rank);
+  if (rank == 0) {
+    char* text = fftw_export_wisdom_to_string();
+    FLEX_CHECK(text != nullptr, "FFTW could not export its wisdom");
+    fftw_forget_wisdom();
+    const int ok = fftw_import_wisdom_from_string(text);
+    std::free(text);
+    FLEX_CHECK(ok != 0, "FFTW could not re-import its own wisdom");
+  } else {
+    fftw_forget_wisdom();
+  }
   fftw_mpi_broadcast_wisdom(comm);
 }
 

@@ -175,6 +175,9 @@ RunSummary run_dns_simulation(const RunConfig& c, const std::string& deck_text, 
   if (!wisdom.empty()) {
     load_fft_wisdom(wisdom, comm);
     log::info("dns: FFT plans from ", wisdom);
+  } else if (c.planner == Planner::Measure) {
+    Spectral timing(slab, comm, Planner::Measure);  // FFTW times the candidate plans
+    settle_fft_wisdom(comm);  // the solver then plans as a restart from the saved wisdom will
   }
   Solver solver(slab, comm, physics_of(c), c.planner);
   const RunState start = initial_state(c, checkpoint, solver);

@@ -19,6 +19,13 @@ void forget_fft_wisdom();
 // InputError naming the file if it is missing or not FFTW wisdom.
 void load_fft_wisdom(const std::string& path, MPI_Comm comm);
 
+// Collective: gathers every rank's wisdom on rank 0 and gives every rank that
+// merged wisdom, exactly what save_fft_wisdom() writes. Ranks time their local
+// transforms separately and may choose differently for the same sub-problem;
+// the merge keeps one choice, so plans made after this are the plans a restart
+// from the saved file makes.
+void settle_fft_wisdom(MPI_Comm comm);
+
 // Collective: gathers every rank's wisdom; rank 0 writes it to `path`
 // (temporary file, then rename).
 void save_fft_wisdom(const std::string& path, MPI_Comm comm);
