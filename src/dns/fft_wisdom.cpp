@@ -14,13 +14,22 @@ namespace flex::dns {
 
 void forget_fft_wisdom() { fftw_forget_wisdom(); }
 
-void load_fft_wisdom(const std::string& path, MPI_Comm comm) {
+bool try_load_fft_wisdom(const std::string& path, MPI_Comm comm) {
   init_fftw_mpi();
+  int rank = 0;
+  MPI_Comm_rank(comm, &rank);
+  const bool read = rank == 0 && std::filesystem::is_regular_file(path) &&
+                    fftw_import_wisdom_from_filename(path.c_str()) != 0;
+  if (!comm::any(read, comm)) return false;
+  fftw_mpi_broadcast_wisdom(comm);
+  return true;
+}
+
+void load_fft_wisdom(const std::string& path, MPI_Comm comm) {
   comm::on_root(comm, [&] {
     FLEX_REQUIRE(std::filesystem::is_regular_file(path), path << ": no such FFTW wisdom file");
-    FLEX_REQUIRE(fftw_import_wisdom_from_filename(path.c_str()) != 0, path << ": not FFTW wisdom (or unreadable)");
   });
-  fftw_mpi_broadcast_wisdom(comm);
+  FLEX_REQUIRE(try_load_fft_wisdom(path, comm), path << ": not FFTW wisdom (or unreadable)");
 }
 
 void settle_fft_wisdom(MPI_Comm comm) {

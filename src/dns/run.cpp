@@ -145,19 +145,25 @@ void check_fixed_step(const RunConfig& c, double dt, Solver& solver) {
                                                  << kRk3DampingLimit / damping << " for dns.re and grid.n");
 }
 
-// Where a measured run's FFT plans come from: on a restart, the wisdom the run
-// saved (the same plans, so it continues bit for bit); else dns.fft_wisdom;
-// "" to time new ones. Estimate plans need none.
-std::string wisdom_source(const RunConfig& c, const std::string& checkpoint, MPI_Comm comm) {
-  if (c.planner != Planner::Measure) return "";
+// Measured FFT plans (dns.fft_planner = measure): a restart plans from the
+// wisdom its run saved (the same plans, so it continues bit for bit); else
+// from dns.fft_wisdom when given; else FFTW times them here.
+void prepare_measured_plans(const RunConfig& c, const std::string& checkpoint, const Slab& slab, MPI_Comm comm) {
   if (!checkpoint.empty()) {
-    int rank = 0;
-    MPI_Comm_rank(comm, &rank);
-    if (comm::any(rank == 0 && fs::exists(c.wisdom_path()), comm)) return c.wisdom_path();
-    log::warn("dns: ", c.wisdom_path(), " is missing: this restart times new FFT plans and agrees with an "
+    if (try_load_fft_wisdom(c.wisdom_path(), comm)) {
+      log::info("dns: FFT plans from ", c.wisdom_path());
+      return;
+    }
+    log::warn("dns: ", c.wisdom_path(), " is missing or unreadable: this restart plans anew and agrees with an "
               "uninterrupted run to round-off only");
   }
-  return c.fft_wisdom;
+  if (!c.fft_wisdom.empty()) {
+    load_fft_wisdom(c.fft_wisdom, comm);
+    log::info("dns: FFT plans from ", c.fft_wisdom);
+    return;
+  }
+  Spectral timing(slab, comm, Planner::Measure);  // FFTW times the candidate plans
+  settle_fft_wisdom(comm);  // the solver then plans as a restart from the saved wisdom will
 }
 
 }  // namespace
@@ -171,14 +177,7 @@ RunSummary run_dns_simulation(const RunConfig& c, const std::string& deck_text, 
   const Slab slab = Slab::of_rank(c.n, rank, size);
   const double h = slab.h();
   forget_fft_wisdom();  // plans from this run's own sources, not from earlier runs in this process
-  const std::string wisdom = wisdom_source(c, checkpoint, comm);
-  if (!wisdom.empty()) {
-    load_fft_wisdom(wisdom, comm);
-    log::info("dns: FFT plans from ", wisdom);
-  } else if (c.planner == Planner::Measure) {
-    Spectral timing(slab, comm, Planner::Measure);  // FFTW times the candidate plans
-    settle_fft_wisdom(comm);  // the solver then plans as a restart from the saved wisdom will
-  }
+  if (c.planner == Planner::Measure) prepare_measured_plans(c, checkpoint, slab, comm);
   Solver solver(slab, comm, physics_of(c), c.planner);
   const RunState start = initial_state(c, checkpoint, solver);
   RunState state = start;

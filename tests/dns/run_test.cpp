@@ -146,6 +146,20 @@ TEST(DnsRun, MeasuredPlansRestartBitForBitFromWisdom) {
   EXPECT_EQ(slurp(a + "/dns_diagnostics.csv"), slurp(b + "/dns_diagnostics.csv"));
 }
 
+// A restart whose saved wisdom is gone or unreadable plans anew (with a
+// warning) instead of refusing to continue.
+TEST(DnsRun, MeasuredRestartWithoutItsWisdomStillContinues) {
+  Scratch scratch;
+  const std::string b = scratch.dir + "/b";
+  EXPECT_FALSE(run_with({"run.output_dir=" + b, "dns.fft_planner=measure", "dns.max_steps=17"}).finished);
+  int rank = 0;
+  MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+  if (rank == 0) std::ofstream(b + "/dns.fftw_wisdom") << "written by some other FFTW\n";
+  MPI_Barrier(MPI_COMM_WORLD);
+  EXPECT_TRUE(run_with({"run.output_dir=" + b, "dns.fft_planner=measure", "dns.restart=latest"}).finished);
+  EXPECT_EQ(slurp(b + "/dns.fftw_wisdom").rfind("(fftw-3", 0), 0u);  // replaced by the plans it made
+}
+
 TEST(DnsRun, RejectsWisdomThatIsNotFftwWisdom) {
   Scratch scratch;
   const std::string junk = scratch.dir + "/junk.wisdom";

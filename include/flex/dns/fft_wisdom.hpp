@@ -18,6 +18,9 @@ void forget_fft_wisdom();
 // Collective: rank 0 reads `path` and every rank receives its wisdom.
 // InputError naming the file if it is missing or not FFTW wisdom.
 void load_fft_wisdom(const std::string& path, MPI_Comm comm);
+// The same, returning false on every rank instead when `path` is missing or
+// unreadable (e.g. written by another FFTW version).
+bool try_load_fft_wisdom(const std::string& path, MPI_Comm comm);
 
 // Collective: gathers every rank's wisdom on rank 0 and gives every rank that
 // merged wisdom, exactly what save_fft_wisdom() writes. Ranks time their local
