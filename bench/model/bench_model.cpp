@@ -94,6 +94,14 @@ KernelCost kernel_cost(const torch::autograd::profiler::thread_event_lists& list
   return cost;
 }
 
+// The events of f() under LibTorch's CPU profiler, with input shapes.
+torch::autograd::profiler::thread_event_lists profile(const std::function<void()>& f) {
+  torch::autograd::profiler::enableProfilerLegacy(
+      torch::profiler::impl::ProfilerConfig(torch::profiler::impl::ProfilerState::CPU, /*report_input_shapes=*/true));
+  f();
+  return torch::autograd::profiler::disableProfilerLegacy();
+}
+
 // The operators taking the most exclusive (self) time in the profiled step.
 void print_top_self_times(const torch::autograd::profiler::thread_event_lists& lists, int top) {
   std::map<std::string, double> self_us;
@@ -226,17 +234,12 @@ int main(int argc, char** argv) {
       sampling = std::min(sampling, t), sampling_mean += t / reps;
     }
 
-    // The same step under the profiler: conv + matmul time alone.
-    torch::autograd::profiler::enableProfilerLegacy(
-        torch::profiler::impl::ProfilerConfig(torch::profiler::impl::ProfilerState::CPU, /*report_input_shapes=*/true));
-    const double profiled = s.train_step();
-    const auto events = torch::autograd::profiler::disableProfilerLegacy();
+    // The same step and sampling under the profiler: conv + matmul time alone.
+    double profiled = 0;
+    const auto events = profile([&] { profiled = s.train_step(); });
     const auto cost = kernel_cost(events);
     const double kernels = cost.seconds;
-    torch::autograd::profiler::enableProfilerLegacy(
-        torch::profiler::impl::ProfilerConfig(torch::profiler::impl::ProfilerState::CPU, /*report_input_shapes=*/true));
-    s.sample_2steps();
-    const auto sampling_cost = kernel_cost(torch::autograd::profiler::disableProfilerLegacy());
+    const auto sampling_cost = kernel_cost(profile([&] { s.sample_2steps(); }));
 
     std::printf(
         "threads %d: train step %.3f s/patch (mean %.3f)  2-step sampling %.3f s/patch (mean %.3f)  "

@@ -81,26 +81,20 @@ double parse_reynolds(const std::string& text, const std::string& src) {
   return re;
 }
 
-std::string stem_of(const std::string& name) { return std::filesystem::path(name).stem().string(); }
+// "<output_dir>/<stem of output_name><suffix>": the files that go with the field file.
+std::string beside_output(const RunConfig& c, const std::string& suffix) {
+  return (std::filesystem::path(c.output_dir) / (std::filesystem::path(c.output_name).stem().string() + suffix))
+      .string();
+}
 
 }  // namespace
 
 std::string RunConfig::field_path() const { return (std::filesystem::path(output_dir) / output_name).string(); }
-std::string RunConfig::parts_dir() const {
-  return (std::filesystem::path(output_dir) / (stem_of(output_name) + ".parts")).string();
-}
-std::string RunConfig::checkpoint_dir() const {
-  return (std::filesystem::path(output_dir) / (stem_of(output_name) + ".checkpoints")).string();
-}
-std::string RunConfig::diagnostics_path() const {
-  return (std::filesystem::path(output_dir) / (stem_of(output_name) + "_diagnostics.csv")).string();
-}
-std::string RunConfig::wisdom_path() const {
-  return (std::filesystem::path(output_dir) / (stem_of(output_name) + ".fftw_wisdom")).string();
-}
-std::string RunConfig::deck_path() const {
-  return (std::filesystem::path(output_dir) / (stem_of(output_name) + ".deck")).string();
-}
+std::string RunConfig::parts_dir() const { return beside_output(*this, ".parts"); }
+std::string RunConfig::checkpoint_dir() const { return beside_output(*this, ".checkpoints"); }
+std::string RunConfig::diagnostics_path() const { return beside_output(*this, "_diagnostics.csv"); }
+std::string RunConfig::wisdom_path() const { return beside_output(*this, ".fftw_wisdom"); }
+std::string RunConfig::deck_path() const { return beside_output(*this, ".deck"); }
 
 RunConfig read_config(const Deck& deck, int ranks) {
   const std::string& src = deck.source();
