@@ -46,6 +46,8 @@ target_link_libraries(flex_kokkos INTERFACE Kokkos::kokkos)
 
 # --- Boost.Program_options ------------------------------------------------
 find_package(Boost REQUIRED COMPONENTS program_options)
+# The one JSON reader/writer of the code base (reports, metrics, checkpoint state).
+find_package(nlohmann_json 3.10 REQUIRED)
 
 # --- FFTW3 (double) with its MPI interface --------------------------------
 find_path(FFTW3_INCLUDE_DIR fftw3-mpi.h REQUIRED)

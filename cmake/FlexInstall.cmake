@@ -20,7 +20,12 @@ install(TARGETS flex flex_exe ${_flex_wrappers}
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/include/flex DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}
         FILES_MATCHING PATTERN "*.hpp")
 install(FILES ${PROJECT_BINARY_DIR}/include/flex/config.hpp DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/flex)
-install(DIRECTORY ${PROJECT_SOURCE_DIR}/input-decks DESTINATION ${CMAKE_INSTALL_DATADIR}/flex)
+install(DIRECTORY ${PROJECT_SOURCE_DIR}/input-decks ${PROJECT_SOURCE_DIR}/validation
+        DESTINATION ${CMAKE_INSTALL_DATADIR}/flex)
+# The parity fixture `flex validate` finds by default (share/flex/fixtures).
+install(FILES ${PROJECT_SOURCE_DIR}/tests/fixtures/parity_tiny.pt ${PROJECT_SOURCE_DIR}/tests/fixtures/parity_tiny.h5
+              ${PROJECT_SOURCE_DIR}/tests/fixtures/README.md
+        DESTINATION ${CMAKE_INSTALL_DATADIR}/flex/fixtures)
 
 install(EXPORT flexTargets NAMESPACE flex:: DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/flex)
 configure_package_config_file(${PROJECT_SOURCE_DIR}/cmake/flexConfig.cmake.in

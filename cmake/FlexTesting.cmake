@@ -7,6 +7,11 @@
 # in tests/support.
 find_package(GTest REQUIRED)
 
+# Reference data the tests need, inside the repository: the authors' parameter
+# tables (reference/*.tsv) and the parity fixture (fixtures/parity_tiny.*).
+set(FLEX_TEST_DATA_DIR ${PROJECT_SOURCE_DIR}/tests)
+set(FLEX_TEST_FIXTURES ${FLEX_TEST_DATA_DIR}/fixtures)
+
 set(FLEX_MPIEXEC_EXTRA "")
 execute_process(COMMAND id -u OUTPUT_VARIABLE _flex_uid OUTPUT_STRIP_TRAILING_WHITESPACE)
 if(_flex_uid STREQUAL "0")
@@ -27,7 +32,7 @@ function(flex_add_test name)
   add_executable(${name} ${ARG_SOURCES})
   target_link_libraries(${name} PRIVATE ${ARG_LIBS} flex_test_main GTest::gtest)
   target_compile_definitions(${name} PRIVATE
-    FLEX_SOURCE_DIR="${PROJECT_SOURCE_DIR}" FLEX_SHARED_DIR="${PROJECT_SOURCE_DIR}/../shared")
+    FLEX_SOURCE_DIR="${PROJECT_SOURCE_DIR}" FLEX_TEST_DATA_DIR="${FLEX_TEST_DATA_DIR}")
   foreach(n IN LISTS ARG_RANKS)
     if(n GREATER FLEX_MPI_TEST_MAX_RANKS)
       continue()

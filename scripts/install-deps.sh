@@ -10,6 +10,7 @@ packages=(
   libboost-program-options-dev
   libfftw3-dev libfftw3-mpi-dev
   libgtest-dev googletest
+  nlohmann-json3-dev
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -19,6 +19,7 @@
 #include "flex/core/collectives.hpp"
 #include "flex/core/environment.hpp"
 #include "flex/core/system_info.hpp"
+#include "flex/dns/fftw_mpi_init.hpp"
 
 using namespace flex;
 using namespace flex::analysis;
@@ -75,7 +76,7 @@ int main(int argc, char** argv) {
   const Slab x{a, rows.begin, n, comm}, y{b, rows.begin, n, comm};
 
   // --- 1. spectrum vs bare FFT ---------------------------------------------------
-  fftw_mpi_init();
+  dns::init_fftw_mpi();
   ptrdiff_t n0, s0, n1, s1;
   const ptrdiff_t alloc = fftw_mpi_local_size_2d_transposed(n, n / 2 + 1, comm, &n0, &s0, &n1, &s1);
   double* buffer = fftw_alloc_real(2 * alloc);

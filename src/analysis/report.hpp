@@ -1,14 +1,15 @@
-// Text forms of the analysis results: CSV tables and a small JSON document.
-// Pure string building; writing is done atomically by the caller.
+// Text forms of the analysis results: CSV tables and JSON documents. Pure
+// string building; writing is done atomically by the caller.
 #pragma once
 
-#include <map>
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 namespace flex::analysis {
 
-// Shortest round-trip text of a double; "nan"/"inf" in CSV, null in JSON.
+// Shortest round-trip text of a double; "nan", "inf", "-inf" as they are.
 std::string number_text(double x);
 
 class CsvTable {
@@ -36,29 +37,9 @@ class CsvTable {
   std::vector<Row> rows_;
 };
 
-// A JSON value built from nested objects, arrays, numbers and strings.
-class Json {
- public:
-  Json() = default;  // null
-  Json(double x);
-  Json(long x) : Json(static_cast<double>(x)) {}
-  Json(int x) : Json(static_cast<double>(x)) {}
-  Json(const std::string& s);
-  Json(const char* s) : Json(std::string(s)) {}
-  static Json object();
-  static Json array();
-
-  Json& operator[](const std::string& key);  // object member, created in insertion order
-  Json& push(Json value);                    // array element
-  std::string dump(int indent = 2) const;
-
- private:
-  enum class Kind { Null, Number, String, Object, Array } kind_ = Kind::Null;
-  double number_ = 0;
-  std::string string_;
-  std::vector<std::pair<std::string, Json>> members_;
-  std::vector<Json> elements_;
-  void dump_to(std::string& out, int indent, int depth) const;
-};
+// A JSON document as written to disk: 2-space indent, a final newline, keys in
+// the order they were added (ordered_json), NaN and infinities as null (JSON
+// has neither), bytes that are not UTF-8 (odd file names) replaced, not thrown on.
+std::string json_text(const nlohmann::ordered_json& document);
 
 }  // namespace flex::analysis

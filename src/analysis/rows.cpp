@@ -34,8 +34,8 @@ Rows fetch_rows(const Slab& field, long begin, long count, bool periodic) {
     count = std::max(0L, end - begin);
   }
   int size = 1, rank = 0;
-  MPI_Comm_size(field.comm, &size);
-  MPI_Comm_rank(field.comm, &rank);
+  FLEX_CHECK_MPI(MPI_Comm_size(field.comm, &size));
+  FLEX_CHECK_MPI(MPI_Comm_rank(field.comm, &rank));
 
   // Every rank learns who holds what and who wants what: 4 numbers per rank.
   std::array<long, 4> mine{field.row0, field.rows(), begin, count};

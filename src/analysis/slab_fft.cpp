@@ -6,6 +6,7 @@
 
 #include "flex/core/collectives.hpp"
 #include "flex/core/error.hpp"
+#include "flex/dns/fftw_mpi_init.hpp"
 #include "policy.hpp"
 #include "rows.hpp"
 
@@ -17,14 +18,6 @@ namespace flex::analysis {
 
 namespace {
 using HostView = Kokkos::View<const double** [2], Kokkos::LayoutRight, Kokkos::HostSpace, Unmanaged>;
-
-void init_fftw_mpi() {
-  static const bool done = [] {
-    fftw_mpi_init();
-    return true;
-  }();
-  (void)done;
-}
 }  // namespace
 
 struct SlabFft::Impl {
@@ -48,7 +41,7 @@ SlabFft::SlabFft(long rows, long cols, MPI_Comm comm) : impl_(std::make_unique<I
   m.comm = comm;
 #if defined(KOKKOS_ENABLE_CUDA)
   int size = 1;
-  MPI_Comm_size(comm, &size);
+  FLEX_CHECK_MPI(MPI_Comm_size(comm, &size));
   if (size == 1) {
     m.on_device = true;
     m.cu_in = decltype(m.cu_in)("analysis::fft_in", rows, cols);
@@ -58,7 +51,7 @@ SlabFft::SlabFft(long rows, long cols, MPI_Comm comm) : impl_(std::make_unique<I
     return;
   }
 #endif
-  init_fftw_mpi();
+  dns::init_fftw_mpi();
   const ptrdiff_t half = cols / 2 + 1;
   const ptrdiff_t alloc =
       fftw_mpi_local_size_2d_transposed(rows, half, comm, &m.n0, &m.start0, &m.n1, &m.start1);

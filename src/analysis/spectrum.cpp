@@ -1,4 +1,5 @@
-// Shell binning of FFT power, San & Pawar convention (see spectrum.hpp).
+// Shell binning of FFT power, San & Pawar convention (see spectrum.hpp), by the
+// DNS's rule (dns::ShellRule): one spectrum formula for the solver and the analysis.
 #include "flex/analysis/spectrum.hpp"
 
 #include <Kokkos_ScatterView.hpp>
@@ -8,6 +9,7 @@
 
 #include "flex/core/collectives.hpp"
 #include "flex/core/error.hpp"
+#include "flex/dns/spectrum.hpp"
 #include "slab_fft.hpp"
 #include "policy.hpp"
 
@@ -17,17 +19,18 @@ namespace {
 
 constexpr int kCount = 0, kPower = 1, kEs = 2;
 
-// Adds every mode of `f` to its shell: count (if count_modes), power =
-// factor |f|^2 / (H W)^2 and es = pi power / |k|. Returns the power summed
-// over all modes (Parseval).
+// Adds every mode of `f` to its shell (dns::ShellRule, the DNS's own binning):
+// count (if count_modes), power = factor |f|^2 / (H W)^2 and es = pi power / |k|.
+// Returns the power summed over all modes (Parseval).
 double bin_shells(const HalfSpectrum& f, double factor, bool count_modes, long rows, long cols, bool include_axes,
                   Kokkos::View<double**, Kokkos::LayoutRight, MemSpace> shells) {
   const auto fa = f.data;
   const bool transposed = f.transposed;
   const long outer = static_cast<long>(fa.extent(0)), inner = static_cast<long>(fa.extent(1));
-  const long ky0 = f.ky0, kmax = static_cast<long>(shells.extent(0)) - 1;
+  const long ky0 = f.ky0;
+  const dns::ShellRule rule{static_cast<long>(shells.extent(0)) - 1, include_axes};
   const double norm = factor / (double(rows) * double(cols) * double(rows) * double(cols));
-  const double pi = M_PI, counted = count_modes ? 1.0 : 0.0;
+  const double counted = count_modes ? 1.0 : 0.0;
   Kokkos::Experimental::ScatterView<double**, Kokkos::LayoutRight, ExecSpace> scatter(shells);
   double total = 0;
   Kokkos::parallel_reduce(
@@ -35,18 +38,16 @@ double bin_shells(const HalfSpectrum& f, double factor, bool count_modes, long r
       KOKKOS_LAMBDA(const long o, const long n, double& acc) {
         const long ix = transposed ? n : o, ky = ky0 + (transposed ? o : n);
         const long kx = ix <= rows / 2 ? ix : ix - rows;
-        // Modes 0 < ky < W/2 stand for themselves and their conjugate twin.
-        const double weight = (ky == 0 || 2 * ky == cols) ? 1.0 : 2.0;
+        const double weight = dns::ShellRule::weight(ky, cols);
         const double p = weight * norm * (fa(o, n, 0) * fa(o, n, 0) + fa(o, n, 1) * fa(o, n, 1));
         acc += p;
-        if (!include_axes && (kx == 0 || ky == 0)) return;
         const double kk = Kokkos::Experimental::sqrt(double(kx * kx + ky * ky));
-        const long shell = static_cast<long>(kk + 0.5);  // k - 0.5 < |k| < k + 0.5 (|k| is never a half-integer)
-        if (shell < 1 || shell > kmax) return;
+        const long shell = rule.shell(kx, ky, kk);
+        if (shell == 0) return;
         auto s = scatter.access();
         s(shell, kCount) += counted * weight;
         s(shell, kPower) += p;
-        s(shell, kEs) += pi * p / kk;
+        s(shell, kEs) += dns::ShellRule::vorticity_energy(p, kk);
       },
       total);
   Kokkos::Experimental::contribute(shells, scatter);

@@ -9,6 +9,7 @@
 
 #include "flex/app/command.hpp"
 #include "flex/config.hpp"
+#include "flex/core/config.hpp"
 #include "flex/core/deck.hpp"
 #include "flex/core/environment.hpp"
 #include "flex/core/error.hpp"
@@ -29,11 +30,11 @@ void print_usage(std::FILE* out) {
                "       mpirun -n N flex <subcommand> deck.ini   (any N; results independent of N)\n\n"
                "subcommands:\n",
                FLEX_VERSION_STRING);
-  for (const auto& c : commands()) std::fprintf(out, "  %-10s %s\n", c.name, c.summary);
+  for (const auto& c : command_table()) std::fprintf(out, "  %-10s %s\n", c.name, c.summary);
 }
 
 const Command* find_command(const std::string& name) {
-  for (const auto& c : commands())
+  for (const auto& c : command_table())
     if (name == c.name) return &c;
   return nullptr;
 }
@@ -42,7 +43,7 @@ bool is_override(const std::string& arg) { return arg.find('=') != std::string::
 
 int run_command(const Command& cmd, const std::vector<std::string>& words, const Environment& env) {
   DeckSchema schema;
-  declare_common_keys(schema);
+  declare_run_keys(schema);
   cmd.declare_keys(schema);
 
   std::string deck_path;
@@ -82,14 +83,15 @@ int run_command(const Command& cmd, const std::vector<std::string>& words, const
                   deck.resolved_text().c_str());
     return 0;
   }
-  log::set_quiet(deck.get_bool("run.quiet"));
+  const RunSettings run = read_run_settings(deck);
+  log::set_quiet(run.quiet);
   RunContext ctx{deck, env, positional};
   int rc = 0;
   {
     FLEX_PROFILE("flex::total");
     rc = cmd.run(ctx);
   }
-  if (deck.get_bool("run.profile")) prof::report(env.comm(), std::cout);
+  if (run.profile) prof::report(env.comm(), std::cout);
   return rc;
 }
 

@@ -274,8 +274,7 @@ Deck Deck::parse(const DeckSchema& schema, const std::string& deck_path, const s
 
 void Deck::bad_value(const std::string& key, const std::string& why) const {
   const KeySpec* k = schema_.find(key);
-  const std::string where = origin(key) == Origin::CommandLine ? std::string("command line") : source_;
-  FLEX_REQUIRE(false, where << ": key '" << key << "' = '" << values_.at(key) << "': " << why << "expected "
+  FLEX_REQUIRE(false, where(key) << ": key '" << key << "' = '" << values_.at(key) << "': " << why << "expected "
                             << k->allowed());
 }
 
@@ -311,6 +310,16 @@ std::vector<double> Deck::get_reals(const std::string& key) const {
   std::vector<double> out;
   for (const auto& item : split_list(raw(key))) out.push_back(*parse_double(item));
   return out;
+}
+
+std::vector<std::string> Deck::get_strings(const std::string& key) const { return split_list(raw(key)); }
+
+std::string Deck::where(const std::string& key) const {
+  switch (origin(key)) {
+    case Origin::CommandLine: return "command line";
+    case Origin::Default: return source_ + " (default)";
+    default: return source_;
+  }
 }
 
 Deck::Origin Deck::origin(const std::string& key) const {

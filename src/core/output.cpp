@@ -54,4 +54,6 @@ std::string sidecar(const std::string& path, const std::string& new_extension) {
   return p.string();
 }
 
+std::string resolved_deck_path(const std::string& output_path) { return sidecar(output_path, ".deck.ini"); }
+
 }  // namespace flex::output

@@ -8,6 +8,8 @@
 #include <sstream>
 #include <vector>
 
+#include "flex/core/error.hpp"
+
 namespace flex::prof {
 
 namespace {
@@ -72,8 +74,8 @@ double inclusive_seconds(const std::string& name) {
 
 void report(MPI_Comm comm, std::ostream& out) {
   int rank = 0, size = 1;
-  MPI_Comm_rank(comm, &rank);
-  MPI_Comm_size(comm, &size);
+  FLEX_CHECK_MPI(MPI_Comm_rank(comm, &rank));
+  FLEX_CHECK_MPI(MPI_Comm_size(comm, &size));
   auto& s = state();
 
   // Union of names: gather newline-joined lists at rank 0, broadcast the result.
@@ -81,14 +83,14 @@ void report(MPI_Comm comm, std::ostream& out) {
   for (const auto& r : s.regions) mine += r.name + "\n";
   int my_len = static_cast<int>(mine.size());
   std::vector<int> lens(size), displs(size);
-  MPI_Gather(&my_len, 1, MPI_INT, lens.data(), 1, MPI_INT, 0, comm);
+  FLEX_CHECK_MPI(MPI_Gather(&my_len, 1, MPI_INT, lens.data(), 1, MPI_INT, 0, comm));
   std::string all;
   if (rank == 0) {
     int total = 0;
     for (int i = 0; i < size; ++i) displs[i] = total, total += lens[i];
     all.resize(total);
   }
-  MPI_Gatherv(mine.data(), my_len, MPI_CHAR, all.data(), lens.data(), displs.data(), MPI_CHAR, 0, comm);
+  FLEX_CHECK_MPI(MPI_Gatherv(mine.data(), my_len, MPI_CHAR, all.data(), lens.data(), displs.data(), MPI_CHAR, 0, comm));
   std::vector<std::string> names;
   if (rank == 0) {
     std::istringstream in(all);
@@ -99,9 +101,9 @@ void report(MPI_Comm comm, std::ostream& out) {
     for (const auto& n : names) all += n + "\n";
   }
   int all_len = static_cast<int>(all.size());
-  MPI_Bcast(&all_len, 1, MPI_INT, 0, comm);
+  FLEX_CHECK_MPI(MPI_Bcast(&all_len, 1, MPI_INT, 0, comm));
   all.resize(all_len);
-  MPI_Bcast(all.data(), all_len, MPI_CHAR, 0, comm);
+  FLEX_CHECK_MPI(MPI_Bcast(all.data(), all_len, MPI_CHAR, 0, comm));
   if (rank != 0) {
     std::istringstream in(all);
     for (std::string line; std::getline(in, line);) names.push_back(line);
@@ -117,7 +119,7 @@ void report(MPI_Comm comm, std::ostream& out) {
   }
   auto reduce = [&](const std::vector<double>& v, MPI_Op op) {
     std::vector<double> out(n, 0.0);
-    MPI_Reduce(v.data(), out.data(), n, MPI_DOUBLE, op, 0, comm);
+    FLEX_CHECK_MPI(MPI_Reduce(v.data(), out.data(), n, MPI_DOUBLE, op, 0, comm));
     return out;
   };
   const auto incl_min = reduce(incl, MPI_MIN), incl_max = reduce(incl, MPI_MAX), incl_sum = reduce(incl, MPI_SUM);

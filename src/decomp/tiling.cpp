@@ -122,9 +122,6 @@ std::vector<float> Stitcher::result() const {
   return out;
 }
 
-PatchRange patches_of_rank(const Tiling& tiling, int rank, int size) {
-  const auto r = comm::share(tiling.count(), rank, size);
-  return {r.begin, r.end};
-}
+comm::Range patches_of_rank(const Tiling& tiling, int rank, int size) { return comm::share(tiling.count(), rank, size); }
 
 }  // namespace flex::decomp

@@ -7,6 +7,7 @@
 
 #include "flex/core/deck.hpp"
 #include "flex/core/error.hpp"
+#include "flex/core/output.hpp"
 #include "flex/dns/diagnostics.hpp"
 
 namespace flex::dns {
@@ -60,19 +61,6 @@ void declare_keys(DeckSchema& s) {
 
 namespace {
 
-std::vector<std::string> split_channels(const std::string& text) {
-  std::vector<std::string> out;
-  std::string item;
-  for (char c : text + ",") {
-    if (c == ',' || c == ' ') {
-      if (!item.empty()) out.push_back(item), item.clear();
-    } else {
-      item += c;
-    }
-  }
-  return out;
-}
-
 double parse_reynolds(const std::string& text, const std::string& src) {
   char* end = nullptr;
   const double re = std::strtod(text.c_str(), &end);
@@ -83,22 +71,23 @@ double parse_reynolds(const std::string& text, const std::string& src) {
 
 // "<output_dir>/<stem of output_name><suffix>": the files that go with the field file.
 std::string beside_output(const RunConfig& c, const std::string& suffix) {
-  return (std::filesystem::path(c.output_dir) / (std::filesystem::path(c.output_name).stem().string() + suffix))
+  return (std::filesystem::path(c.run.output_dir) / (std::filesystem::path(c.output_name).stem().string() + suffix))
       .string();
 }
 
 }  // namespace
 
-std::string RunConfig::field_path() const { return (std::filesystem::path(output_dir) / output_name).string(); }
+std::string RunConfig::field_path() const { return (std::filesystem::path(run.output_dir) / output_name).string(); }
 std::string RunConfig::parts_dir() const { return beside_output(*this, ".parts"); }
 std::string RunConfig::checkpoint_dir() const { return beside_output(*this, ".checkpoints"); }
 std::string RunConfig::diagnostics_path() const { return beside_output(*this, "_diagnostics.csv"); }
 std::string RunConfig::wisdom_path() const { return beside_output(*this, ".fftw_wisdom"); }
-std::string RunConfig::deck_path() const { return beside_output(*this, ".deck"); }
+std::string RunConfig::deck_path() const { return output::resolved_deck_path(field_path()); }
 
 RunConfig read_config(const Deck& deck, int ranks) {
   const std::string& src = deck.source();
   RunConfig c;
+  c.run = read_run_settings(deck);
   c.n = deck.get_int("grid.n");
   FLEX_REQUIRE(c.n % 2 == 0, src << ": grid.n = " << c.n << " must be even");
   FLEX_REQUIRE(c.n % ranks == 0, src << ": grid.n = " << c.n << " is not divisible by the " << ranks
@@ -137,7 +126,7 @@ RunConfig read_config(const Deck& deck, int ranks) {
   c.max_steps = deck.get_int("dns.max_steps");
   c.diagnostics_interval = deck.get_int("dns.diagnostics_interval");
   c.progress_interval = deck.get_int("dns.progress_interval");
-  c.channels = split_channels(deck.get_string("dns.channels"));
+  c.channels = deck.get_strings("dns.channels");
   const std::vector<std::string> order = {"u", "v", "w"};
   size_t next = 0;
   for (const auto& ch : c.channels) {
@@ -147,17 +136,14 @@ RunConfig read_config(const Deck& deck, int ranks) {
     ++next;
   }
   FLEX_REQUIRE(!c.channels.empty(), src << ": dns.channels is empty");
-  c.output_dir = deck.get_string("run.output_dir");
   c.output_name = deck.get_string("dns.output");
   FLEX_REQUIRE(!c.output_name.empty() && c.output_name.find('/') == std::string::npos,
                src << ": dns.output = '" << c.output_name << "' must be a file name (the folder is run.output_dir)");
   c.restart = deck.get_string("dns.restart");
-  c.overwrite = deck.get_bool("run.overwrite");
   c.planner = deck.get_string("dns.fft_planner") == "measure" ? Planner::Measure : Planner::Estimate;
   c.fft_wisdom = deck.get_string("dns.fft_wisdom");
   FLEX_REQUIRE(c.fft_wisdom.empty() || c.planner == Planner::Measure,
                src << ": dns.fft_wisdom needs dns.fft_planner = measure (estimate plans do not use wisdom)");
-  c.seed = static_cast<std::uint64_t>(deck.get_int("run.seed"));
   return c;
 }
 

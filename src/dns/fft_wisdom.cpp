@@ -5,7 +5,7 @@
 #include <cstdlib>
 #include <filesystem>
 
-#include "fftw_mpi_init.hpp"
+#include "flex/dns/fftw_mpi_init.hpp"
 #include "flex/core/collectives.hpp"
 #include "flex/core/error.hpp"
 #include "flex/core/output.hpp"

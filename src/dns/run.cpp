@@ -9,6 +9,7 @@
 #include "flex/core/error.hpp"
 #include "flex/core/log.hpp"
 #include "flex/core/output.hpp"
+#include "flex/core/signals.hpp"
 #include "flex/core/profiler.hpp"
 #include "flex/dns/checkpoint.hpp"
 #include "flex/dns/fft_wisdom.hpp"
@@ -38,14 +39,14 @@ std::string check_outputs(const RunConfig& c, MPI_Comm comm) {
     checkpoint = c.restart;
   }
   on_root(comm, [&] {
-    output::ensure_writable(c.field_path(), c.overwrite);
+    output::ensure_writable(c.field_path(), c.run.overwrite);
     if (!checkpoint.empty()) {
       FLEX_REQUIRE(fs::exists(checkpoint), "dns.restart = " << c.restart << ": " << checkpoint << " does not exist");
       return;
     }
     // auto without a checkpoint: this run died before its first one; start it again.
     for (const auto& dir : {c.parts_dir(), c.checkpoint_dir()})
-      FLEX_REQUIRE(c.overwrite || automatic || !non_empty_dir(dir), dir << " holds an interrupted run: continue it with "
+      FLEX_REQUIRE(c.run.overwrite || automatic || !non_empty_dir(dir), dir << " holds an interrupted run: continue it with "
                                                               "dns.restart=latest, or set run.overwrite=true to "
                                                               "start afresh");
   });
@@ -121,13 +122,13 @@ RunState initial_state(const RunConfig& c, const std::string& checkpoint, Solver
     return state;
   }
   if (c.init == "kraichnan") {
-    kraichnan(solver.spectral(), c.k0, c.seed, solver.mutable_vorticity());
+    kraichnan(solver.spectral(), c.k0, c.run.seed, solver.mutable_vorticity());
   } else if (c.init == "taylor_green") {
     taylor_green(c.tg_wavenumber, solver.mutable_vorticity());
   } else {
     state.t0 = read_initial_file(c, solver.mutable_vorticity(), solver.comm());
   }
-  state.t = state.t0, state.re = c.re, state.seed = c.seed;
+  state.t = state.t0, state.re = c.re, state.seed = c.run.seed;
   return state;
 }
 
@@ -168,7 +169,8 @@ void prepare_measured_plans(const RunConfig& c, const std::string& checkpoint, c
 
 }  // namespace
 
-RunSummary run_dns_simulation(const RunConfig& c, const std::string& deck_text, MPI_Comm comm) {
+RunSummary run_dns_simulation(const RunConfig& c, MPI_Comm comm) {
+  const std::string& deck_text = c.run.deck_text;
   int rank = 0, size = 1;
   MPI_Comm_rank(comm, &rank);
   MPI_Comm_size(comm, &size);
@@ -201,6 +203,7 @@ RunSummary run_dns_simulation(const RunConfig& c, const std::string& deck_text, 
     state.next_snapshot = 1;
   }
   RunSummary summary;
+  SignalWatch signals;  // SIGUSR1/SIGTERM: checkpoint at the next step on every rank and stop
   const double wall_start = MPI_Wtime();
   const double t_last = state.t0 + (count - 1) * c.snapshot_interval;
   auto save_checkpoint = [&] {
@@ -243,11 +246,15 @@ RunSummary run_dns_simulation(const RunConfig& c, const std::string& deck_text, 
       store.add(state.t, solver.vorticity(), solver.streamfunction());
       ++state.next_snapshot;
     }
-    const bool stop = c.max_steps > 0 && summary.steps >= c.max_steps && state.next_snapshot < count;
+    const bool unfinished = state.next_snapshot < count;
+    const int signal = unfinished ? signals.poll(comm) : 0;
+    const bool stop = unfinished && (signal != 0 || (c.max_steps > 0 && summary.steps >= c.max_steps));
     if ((c.checkpoint_interval > 0 && state.step % c.checkpoint_interval == 0) || stop) save_checkpoint();
     if (stop) {
-      log::info("dns: stopped after ", summary.steps, " steps (dns.max_steps) at t = ", state.t,
-                "; continue with dns.restart=latest");
+      log::info("dns: stopped after ", summary.steps, " steps (", signal != 0 ? "signal " + std::to_string(signal)
+                                                                            : std::string("dns.max_steps"),
+                ") at t = ", state.t, "; continue with dns.restart=latest");
+      summary.stopped_by_signal = signal != 0;
       summary.total_steps = state.step, summary.snapshots = state.next_snapshot, summary.t = state.t;
       return summary;
     }
@@ -262,7 +269,7 @@ RunSummary run_dns_simulation(const RunConfig& c, const std::string& deck_text, 
       w.set_attribute("dt", c.adaptive_dt ? c.dt : fixed_dt);
       w.set_attribute("dt_mode", c.adaptive_dt ? "cfl" : "fixed");
       w.set_attribute("grid", std::vector<double>{double(c.n), double(c.n)});
-      w.set_attribute("seed", static_cast<double>(c.seed));
+      w.set_attribute("seed", static_cast<double>(c.run.seed));
       w.set_attribute("init", c.init);
       w.set_attribute("deck", deck_text);
     });
@@ -273,5 +280,7 @@ RunSummary run_dns_simulation(const RunConfig& c, const std::string& deck_text, 
   summary.total_steps = state.step, summary.snapshots = count, summary.t = state.t, summary.finished = true;
   return summary;
 }
+
+int run(const RunConfig& config, MPI_Comm comm) { return run_dns_simulation(config, comm).stopped_by_signal ? 3 : 0; }
 
 }  // namespace flex::dns

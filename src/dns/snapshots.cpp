@@ -56,7 +56,7 @@ void SnapshotStore::finish(long count, const std::function<void(io::FieldWriter&
   FLEX_CHECK(next_ == count, "finishing after " << next_ << " of " << count << " snapshots");
   const long n = slab_.n;
   io::WriterOptions options;
-  options.overwrite = config_.overwrite;
+  options.overwrite = config_.run.overwrite;
   options.channel_names = config_.channels;
   options.dx = options.dy = slab_.h();
   io::FieldWriter writer(config_.field_path(), comm_, {count, channels(), n, n}, options);

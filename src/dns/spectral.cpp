@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "flex/core/error.hpp"
-#include "fftw_mpi_init.hpp"
+#include "flex/dns/fftw_mpi_init.hpp"
 
 namespace flex::dns {
 

@@ -27,8 +27,8 @@ FieldPrediction predict_field(const at::Tensor& input, const at::Tensor& base, c
              "input field must be [C, " << spec.height << ", " << spec.width << "]");
   FLEX_CHECK(base.dim() == 3 && base.size(0) == 1, "base field must be [1, H, W]");
   int rank = 0, size = 1;
-  MPI_Comm_rank(comm, &rank);
-  MPI_Comm_size(comm, &size);
+  FLEX_CHECK_MPI(MPI_Comm_rank(comm, &rank));
+  FLEX_CHECK_MPI(MPI_Comm_size(comm, &size));
   const auto mine = decomp::patches_of_rank(tiling, rank, size);
 
   std::vector<decomp::Stitcher> stitchers;
@@ -57,7 +57,7 @@ FieldPrediction predict_field(const at::Tensor& input, const at::Tensor& base, c
         stitchers[static_cast<size_t>(k)].add(ids[b], sampled[k][static_cast<std::int64_t>(b)][0].data_ptr<float>());
   }
   std::int64_t agreed = members;
-  MPI_Allreduce(&members, &agreed, 1, MPI_INT64_T, MPI_MAX, comm);
+  FLEX_CHECK_MPI(MPI_Allreduce(&members, &agreed, 1, MPI_INT64_T, MPI_MAX, comm));
   FLEX_CHECK(members < 0 || members == agreed, "ranks disagree on the ensemble size");
   while (static_cast<std::int64_t>(stitchers.size()) < agreed) stitchers.emplace_back(tiling);
 

@@ -17,8 +17,8 @@ std::string with_suffix(const std::string& path, const std::string& suffix) {
 }
 
 InferenceOutputs::InferenceOutputs(const OutputSpec& spec, MPI_Comm comm) : comm_(comm) {
-  MPI_Comm_rank(comm, &rank_);
-  MPI_Comm_size(comm, &size_);
+  FLEX_CHECK_MPI(MPI_Comm_rank(comm, &rank_));
+  FLEX_CHECK_MPI(MPI_Comm_size(comm, &size_));
   io::WriterOptions opt;
   opt.overwrite = spec.overwrite;
   opt.dx = opt.dy = spec.dx;

@@ -2,48 +2,45 @@
 
 #include <torch/torch.h>
 
-#include "flex/core/deck.hpp"
 #include "flex/core/error.hpp"
 #include "flex/core/seed.hpp"
 #include "flex/data/dataset.hpp"
 #include "flex/data/transforms.hpp"
+#include "flex/infer/config.hpp"
 #include "flex/io/fields.hpp"
 #include "flex/model/config.hpp"
 #include "flex/model/state_dict.hpp"
 
 namespace flex::infer {
 
-Sampling sampling_from_deck(const Deck& deck, c10::Device device, Task task, double reynolds) {
+Sampling make_sampling(const InferConfig& c, c10::Device device, Task task, double reynolds) {
+  FLEX_REQUIRE(!c.checkpoint.empty(), c.about("infer.checkpoint") << " is required (a .pt state dict)");
   Sampling st;
   st.device = device;
-  st.seed = static_cast<std::uint64_t>(deck.get_int("run.seed"));
-  st.members = deck.get_int("infer.members");
-  st.sampler.steps = deck.get_int("infer.steps");
-  st.sampler.param = diffusion::parse_parameterisation(deck.get_string("infer.parameterisation"));
-  const auto checkpoint = deck.get_string("infer.checkpoint");
-  FLEX_REQUIRE(!checkpoint.empty(), deck.source() << ": key 'infer.checkpoint' is required (a .pt state dict)");
-  st.config = model::backbone_config_from_deck(deck);
-  const auto& config = st.config.flex;
+  st.seed = c.run.seed;
+  st.members = c.members;
+  st.sampler.steps = c.steps;
+  st.sampler.param = c.parameterisation;
+  st.config = c.model;
   st.net = model::make_backbone(st.config, st.seed);
-  FLEX_REQUIRE(st.net.has_task(task), deck.source() << ": the task is " << task_name(task) << " but "
-                                                    << model::describe(st.config) << " cannot serve it (model.tasks)");
-  model::load_checkpoint(*st.net.module, checkpoint);
+  FLEX_REQUIRE(st.net.has_task(task), c.about("model.tasks") << ": " << model::describe(st.config)
+                                                             << " cannot serve the " << task_name(task) << " task");
+  model::load_checkpoint(*st.net.module, c.checkpoint);
   st.net.module->eval();
   st.net.module->to(device);
   data::SampleConfig sample;
-  sample.re_scaling = deck.get_string("infer.re_scaling") == "log10" ? data::ReScaling::Log10 : data::ReScaling::Linear;
+  sample.re_scaling = c.re_scaling;
   st.cond = data::conditioning(sample, task, reynolds);
-  FLEX_REQUIRE(static_cast<std::int64_t>(st.cond.size()) == config.n_cond_scalars,
-               deck.source() << ": model.cond_scalars = " << config.n_cond_scalars << " but inference conditions on "
-                             << st.cond.size() << " scalar(s)");
+  // read_config checked model.cond_scalars against this count.
+  FLEX_CHECK(static_cast<std::int64_t>(st.cond.size()) == st.config.flex.n_cond_scalars,
+             "conditioning scalars " << st.cond.size() << " != model.cond_scalars " << st.config.flex.n_cond_scalars);
   return st;
 }
 
-double reynolds_of(const Deck& deck, const io::FieldReader& reader) {
-  const double re = deck.get_real("infer.re");
-  if (re > 0) return re;
-  FLEX_REQUIRE(reader.has_attribute("Re"),
-               reader.path() << ": no `Re` attribute; set infer.re to the Reynolds number for conditioning");
+double reynolds_of(const InferConfig& c, const io::FieldReader& reader) {
+  if (c.re > 0) return c.re;
+  FLEX_REQUIRE(reader.has_attribute("Re"), reader.path() << ": no `Re` attribute; set infer.re to the Reynolds number "
+                                                            "for conditioning (" << c.about("infer.re") << " = 0)");
   return reader.attribute_double("Re");
 }
 
@@ -69,10 +66,6 @@ SrField super_resolve(const at::Tensor& coarse, std::int64_t factor, const decom
   out.upsampled = up[0];
   out.prediction = predict_field(up, up, tiling, predict, batch, id_offset, comm);
   return out;
-}
-
-double rfne(const at::Tensor& pred, const at::Tensor& truth) {
-  return ((pred - truth).norm() / truth.norm().clamp_min(1e-30)).item<double>();
 }
 
 }  // namespace flex::infer

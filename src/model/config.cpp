@@ -5,6 +5,7 @@
 
 #include "flex/core/deck.hpp"
 #include "flex/core/error.hpp"
+#include "flex/model/backbone.hpp"
 
 namespace flex::model {
 
@@ -155,7 +156,77 @@ FlexConfig model_config_from_deck(const Deck& deck) {
       deck.get_string("model.conditioning") == "concat" ? Conditioning::Concat : Conditioning::TaskEncoder;
   c.weak_levels = deck.get_int("model.weak_levels");
   c.strong = deck.get_bool("model.strong");
+  c.init_from = deck.get_string("model.init_from");
   c.validate(deck.source());
+  return c;
+}
+
+void declare_backbone_keys(DeckSchema& s) {
+  s.add_choice("model.backbone", "flex", {"flex", "unet", "uvit"},
+               "diffusion network: flex (SPEC §5), or a baseline with the conditioning field concatenated to "
+               "the input: unet (Nichol & Dhariwal, attention at coarse levels) or uvit (Bao et al., patch 8); "
+               "baselines are single-task and sized by model.size (tiny, S, M)");
+  s.add_ints("unet.channels", "", "U-Net channels per level, level l at side img/2^l (empty: model.size's)")
+      .range(1, {});
+  s.add_int("unet.blocks", 0, "U-Net ResBlocks per level in the encoder; the decoder has one more (0: model.size's)")
+      .range(0, {});
+  s.add_ints("unet.attention_levels", "",
+             "U-Net levels (0 = full resolution) whose blocks end in self-attention; the middle block always has "
+             "it (empty: model.size's, the two coarsest; -1: none)")
+      .range(-1, {});
+  s.add_int("unet.heads", 0, "U-Net attention heads (0: model.size's)").range(0, {});
+  s.add_choice("unet.variant", "residual", {"residual", "raw"},
+               "residual: diffuse the residual against the conditioning base (as FLEX); raw: diffuse the full "
+               "field (the base added back is zero)");
+  s.add_int("uvit.width", 0, "U-ViT token width D (0: model.size's)").range(0, {});
+  s.add_int("uvit.depth", 0, "U-ViT transformer blocks, odd: depth/2 + middle + depth/2 (0: model.size's)")
+      .range(0, {});
+  s.add_int("uvit.heads", 0, "U-ViT attention heads (0: model.size's)").range(0, {});
+  s.add_int("uvit.patch", 8, "U-ViT patch size in pixels (the paper's: 8); model.img must be divisible by it")
+      .range(1, {});
+}
+
+BackboneConfig backbone_config_from_deck(const Deck& deck) {
+  BackboneConfig c;
+  c.kind = parse_backbone_kind(deck.get_string("model.backbone"));
+  c.flex = model_config_from_deck(deck);
+  const auto& f = c.flex;
+  const auto& where = deck.source();
+  if (c.kind == BackboneKind::UNet) {
+    const bool sized = !deck.get_ints("unet.channels").empty() && deck.get_int("unet.blocks") > 0 &&
+                       !deck.get_ints("unet.attention_levels").empty() && deck.get_int("unet.heads") > 0;
+    c.unet = sized ? UNetConfig() : unet_config_for_size(f.size);
+    if (!deck.get_ints("unet.channels").empty()) c.unet.channels = to_int64(deck.get_ints("unet.channels"));
+    if (deck.get_int("unet.blocks") > 0) c.unet.blocks = deck.get_int("unet.blocks");
+    const auto attention = to_int64(deck.get_ints("unet.attention_levels"));
+    if (attention == std::vector<std::int64_t>{-1}) {
+      c.unet.attention_levels.clear();
+    } else if (!attention.empty()) {
+      for (auto l : attention)
+        FLEX_REQUIRE(l >= 0, where << ": unet.attention_levels: -1 (none) must stand alone, got " << join(attention));
+      c.unet.attention_levels = attention;
+    }
+    if (deck.get_int("unet.heads") > 0) c.unet.heads = deck.get_int("unet.heads");
+    c.unet.space = deck.get_string("unet.variant") == "raw" ? Space::Raw : Space::Residual;
+    const auto task = baseline_task(f, where, c.kind);
+    c.unet.out_channels = f.out_channels, c.unet.cond_channels = task_channels(f, task);
+    c.unet.n_cond_scalars = f.n_cond_scalars, c.unet.dropout = f.dropout, c.unet.norm_groups = f.norm_groups;
+    c.unet.validate(where);
+    FLEX_REQUIRE(f.img % c.unet.side_multiple() == 0,
+                 where << ": model.img = " << f.img << " is not divisible by 2^(levels-1) = " << c.unet.side_multiple()
+                       << " of unet.channels");
+  } else if (c.kind == BackboneKind::UViT) {
+    const bool sized = deck.get_int("uvit.width") > 0 && deck.get_int("uvit.depth") > 0 && deck.get_int("uvit.heads") > 0;
+    c.uvit = sized ? UViTConfig() : uvit_config_for_size(f.size);
+    if (deck.get_int("uvit.width") > 0) c.uvit.width = deck.get_int("uvit.width");
+    if (deck.get_int("uvit.depth") > 0) c.uvit.depth = deck.get_int("uvit.depth");
+    if (deck.get_int("uvit.heads") > 0) c.uvit.heads = deck.get_int("uvit.heads");
+    c.uvit.patch = deck.get_int("uvit.patch");
+    const auto task = baseline_task(f, where, c.kind);
+    c.uvit.img = f.img, c.uvit.out_channels = f.out_channels, c.uvit.cond_channels = task_channels(f, task);
+    c.uvit.n_cond_scalars = f.n_cond_scalars;
+    c.uvit.validate(where);
+  }
   return c;
 }
 

@@ -6,7 +6,9 @@
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <iomanip>
+#include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "flex/core/error.hpp"
@@ -38,6 +40,64 @@ std::string checkpoint_name(std::int64_t step) {
   std::ostringstream s;
   s << "chk" << std::setw(8) << std::setfill('0') << step;
   return s.str();
+}
+
+namespace {
+
+void write_state(const std::string& path, const CheckpointState& s) {
+  const nlohmann::ordered_json j = {
+      {"step", s.step},       {"epoch", s.epoch},     {"steps_per_epoch", s.steps_per_epoch},
+      {"lr_scale", s.lr_scale}, {"bad_run", s.bad_run}, {"ranks", s.ranks},
+      {"seed", s.seed},       {"optimizer", s.optimizer}};
+  std::ofstream out(path);
+  out << j.dump() << "\n";
+  out.close();
+  FLEX_REQUIRE(!out.fail(), path << ": cannot write the checkpoint state (disk full?)");
+}
+
+// Also reads the hand-written state.json of earlier versions: the same keys
+// (with lr_scale 1 written as a whole number).
+CheckpointState read_state(const std::string& path, const std::string& dir) {
+  std::ifstream in(path);
+  FLEX_REQUIRE(in.good(), "train.restart: " << dir << " is not a checkpoint (no state.json)");
+  try {
+    const nlohmann::json j = nlohmann::json::parse(in);
+    CheckpointState s;
+    s.step = j.at("step").get<std::int64_t>();
+    s.lr_scale = j.at("lr_scale").get<double>();
+    s.bad_run = j.at("bad_run").get<std::int64_t>();
+    s.ranks = j.at("ranks").get<int>();
+    // Informational: a resume takes these from its own deck.
+    s.epoch = j.value("epoch", std::int64_t{0});
+    s.steps_per_epoch = j.value("steps_per_epoch", std::int64_t{0});
+    s.seed = j.value("seed", std::uint64_t{0});
+    s.optimizer = j.value("optimizer", std::string());
+    return s;
+  } catch (const nlohmann::json::exception& e) {
+    FLEX_REQUIRE(false, path << ": not a valid checkpoint state: " << e.what());
+  }
+  return {};
+}
+
+}  // namespace
+
+void write_checkpoint(const std::string& dir, const Checkpoint& c) {
+  save_tensors(dir + "/model.pt", c.model);
+  save_tensors(dir + "/ema.pt", c.ema);
+  save_tensors(dir + "/optimizer.pt", c.optimizer);
+  save_tensors(dir + "/data_order.pt", c.data_order);
+  save_tensors(dir + "/rng.pt", c.rng);
+  write_state(dir + "/state.json", c.state);  // last: it marks the directory complete
+}
+
+Checkpoint read_checkpoint(const std::string& dir) {
+  Checkpoint c;
+  c.state = read_state(dir + "/state.json", dir);
+  c.model = load_tensors(dir + "/model.pt");
+  c.ema = load_tensors(dir + "/ema.pt");
+  c.optimizer = load_tensors(dir + "/optimizer.pt");
+  c.rng = load_tensors(dir + "/rng.pt");
+  return c;
 }
 
 CheckpointStore::CheckpointStore(std::string dir, int keep) : dir_(std::move(dir)), keep_(std::max(keep, 1)) {}

@@ -6,21 +6,21 @@
 #include <chrono>
 #include <cmath>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
 #include "flex/comm/communicator.hpp"
 #include "flex/comm/gradient_sync.hpp"
 #include "flex/core/collectives.hpp"
 #include "flex/core/error.hpp"
 #include "flex/core/log.hpp"
-#include "flex/core/output.hpp"
 #include "flex/core/profiler.hpp"
 #include "flex/core/seed.hpp"
+#include "flex/core/signals.hpp"
 #include "flex/data/loader.hpp"
 #include "flex/model/state_dict.hpp"
 #include "flex/train/checkpoint.hpp"
-#include "flex/train/signals.hpp"
+#include "flex/train/gradients.hpp"
+#include "flex/train/validation.hpp"
+#include "metrics_log.hpp"
 
 namespace fs = std::filesystem;
 
@@ -30,27 +30,6 @@ NamedTensors TrainModel::named_state() {
   NamedTensors out;
   for (auto& [name, t] : model::state_dict(module())) out.emplace_back(name, t);
   return out;
-}
-
-at::Tensor rfne_per_sample(const at::Tensor& pred, const at::Tensor& truth) {
-  auto diff = (pred - truth).flatten(1).to(torch::kDouble);
-  auto ref = truth.flatten(1).to(torch::kDouble);
-  return diff.norm(2, 1) / ref.norm(2, 1);
-}
-
-double global_grad_norm(const std::vector<at::Tensor>& params) {
-  double sq = 0.0;
-  for (const auto& p : params)
-    if (p.grad().defined()) sq += p.grad().to(torch::kDouble).pow(2).sum().item<double>();
-  return std::sqrt(sq);
-}
-
-void clip_grad_norm(const std::vector<at::Tensor>& params, double norm, double max_norm) {
-  if (max_norm <= 0.0 || norm <= max_norm) return;
-  torch::NoGradGuard no_grad;
-  const double scale = max_norm / (norm + 1e-6);  // torch.nn.utils.clip_grad_norm_
-  for (const auto& p : params)
-    if (p.grad().defined()) p.grad().mul_(scale);
 }
 
 namespace {
@@ -68,25 +47,15 @@ data::Batch slice(const data::Batch& b, std::int64_t begin, std::int64_t count) 
   return s;
 }
 
-double json_number(const std::string& text, const std::string& key) {
-  const auto at = text.find("\"" + key + "\":");
-  FLEX_CHECK(at != std::string::npos, "checkpoint state.json lacks " << key);
-  return std::stod(text.substr(at + key.size() + 3));
-}
-
-std::string json_line(const std::vector<std::pair<std::string, double>>& fields) {
-  std::ostringstream s;
-  s.precision(10);
-  s << "{";
-  for (std::size_t i = 0; i < fields.size(); ++i) {
-    s << (i ? ", " : "") << "\"" << fields[i].first << "\": ";
-    if (std::isfinite(fields[i].second))
-      s << fields[i].second;
-    else
-      s << "null";
+// Copies `saved` into `live` by name; every live tensor must be there with its shape.
+void copy_by_name(const NamedTensors& live, const TensorMap& saved, const std::string& file) {
+  for (const auto& [n, t] : live) {
+    auto it = saved.find(n);
+    FLEX_REQUIRE(it != saved.end(), file << " lacks " << n << " (checkpoint of another model configuration?)");
+    FLEX_REQUIRE(it->second.sizes() == t.sizes(),
+                 file << ": " << n << " has shape " << it->second.sizes() << ", the model " << t.sizes());
+    t.copy_(it->second);
   }
-  s << "}";
-  return s.str();
 }
 
 }  // namespace
@@ -107,7 +76,7 @@ struct Trainer::State {
   double lr_scale = 1.0;
   std::int64_t bad_run = 0;
   std::int64_t last_checkpoint = -1;
-  std::ofstream metrics;
+  MetricsLog metrics;
   TrainResult result;
 
   State(TrainModel& m, comm::Communicator& c, MPI_Comm w) : model(m), comm(c), mpi(w) {}
@@ -130,13 +99,25 @@ struct Trainer::State {
     }
   }
 
-  void write_metrics(const std::vector<std::pair<std::string, double>>& fields) {
-    if (rank != 0) return;
-    metrics << json_line(fields) << "\n";
-    metrics.flush();
+  void record(std::int64_t step, const log::Fields& fields) {
+    for (const auto& [k, v] : fields) result.last[k] = v;
+    metrics.write(step, fields);
   }
 
-  // ---- checkpoints ---------------------------------------------------------
+  // ---- where a run starts ----------------------------------------------------
+  // A fresh run: rank 0's weights (its own initialisation, or opt.init_from) on every rank.
+  void start_fresh() {
+    if (!opt.init_from.empty()) {
+      // Every rank reads it, so a bad file fails on all of them alike.
+      model::load_state_dict(model.module(), model::read_state_dict(opt.init_from),
+                             "model.init_from = '" + opt.init_from + "'");
+      log::info("train: initial weights from ", opt.init_from, " (model.init_from)");
+    }
+    sync->broadcast_parameters();
+    ema = std::make_unique<Ema>(model.named_state(), opt.ema_decay);
+  }
+
+  // ---- checkpoints -----------------------------------------------------------
   void checkpoint(std::int64_t step, std::int64_t spe) {
     FLEX_PROFILE("train::checkpoint");
     at::Tensor rng = at::detail::getDefaultCPUGenerator().get_state();
@@ -144,25 +125,15 @@ struct Trainer::State {
     at::Tensor all = torch::empty({ranks, bytes}, torch::kUInt8);
     FLEX_CHECK_MPI(MPI_Gather(rng.data_ptr(), bytes, MPI_BYTE, all.data_ptr(), bytes, MPI_BYTE, 0, mpi));
     if (rank == 0) {
-      const std::string where = store->write(step, [&](const std::string& dir) {
-        TensorMap model_state, ema_state;
-        for (auto& [n, t] : model.named_state()) model_state[n] = t;
-        for (auto& [n, t] : ema->shadow()) ema_state[n] = t;
-        save_tensors(dir + "/model.pt", model_state);
-        save_tensors(dir + "/ema.pt", ema_state);
-        save_tensors(dir + "/optimizer.pt", optimizer->state());
-        TensorMap order, rngs;
-        for (std::size_t i = 0; i < loaders.size(); ++i)
-          order[task_name(train[i]->task())] = torch::tensor(loaders[i]->order(step / spe), torch::kLong);
-        save_tensors(dir + "/data_order.pt", order);
-        for (int r = 0; r < ranks; ++r) rngs["rank" + std::to_string(r)] = all[r].clone();
-        save_tensors(dir + "/rng.pt", rngs);
-        std::ofstream js(dir + "/state.json");
-        js.precision(17);
-        js << "{\"step\": " << step << ", \"epoch\": " << step / spe << ", \"steps_per_epoch\": " << spe
-           << ", \"lr_scale\": " << lr_scale << ", \"bad_run\": " << bad_run << ", \"ranks\": " << ranks
-           << ", \"seed\": " << opt.seed << ", \"optimizer\": \"" << opt.optimizer.name << "\"}\n";
-      });
+      Checkpoint c;
+      c.state = {step, step / spe, spe, lr_scale, bad_run, ranks, opt.seed, opt.optimizer.name};
+      for (auto& [n, t] : model.named_state()) c.model[n] = t;
+      for (auto& [n, t] : ema->shadow()) c.ema[n] = t;
+      c.optimizer = optimizer->state();
+      for (std::size_t i = 0; i < loaders.size(); ++i)
+        c.data_order[task_name(train[i]->task())] = torch::tensor(loaders[i]->order(step / spe), torch::kLong);
+      for (int r = 0; r < ranks; ++r) c.rng["rank" + std::to_string(r)] = all[r].clone();
+      const std::string where = store->write(step, [&](const std::string& dir) { write_checkpoint(dir, c); });
       log::info("train: checkpoint ", where);
     }
     FLEX_CHECK_MPI(MPI_Barrier(mpi));
@@ -172,40 +143,27 @@ struct Trainer::State {
   // Every rank reads the same checkpoint. Returns its step.
   std::int64_t load(const std::string& dir) {
     FLEX_PROFILE("train::load_checkpoint");
-    std::ifstream js(dir + "/state.json");
-    FLEX_REQUIRE(js.good(), "train.restart: " << dir << " is not a checkpoint (no state.json)");
-    std::stringstream text;
-    text << js.rdbuf();
-    const auto step = static_cast<std::int64_t>(json_number(text.str(), "step"));
-    lr_scale = json_number(text.str(), "lr_scale");
-    bad_run = static_cast<std::int64_t>(json_number(text.str(), "bad_run"));
-    const auto saved_ranks = static_cast<int>(json_number(text.str(), "ranks"));
+    const Checkpoint c = read_checkpoint(dir);
+    lr_scale = c.state.lr_scale;
+    bad_run = c.state.bad_run;
     torch::NoGradGuard no_grad;
-    TensorMap m = load_tensors(dir + "/model.pt");
-    for (auto& [n, t] : model.named_state()) {
-      auto it = m.find(n);
-      FLEX_REQUIRE(it != m.end(), dir << "/model.pt lacks " << n << " (checkpoint of another model configuration?)");
-      FLEX_REQUIRE(it->second.sizes() == t.sizes(), dir << "/model.pt: " << n << " has shape " << it->second.sizes()
-                                                         << ", the model " << t.sizes());
-      t.copy_(it->second);
-    }
-    TensorMap e = load_tensors(dir + "/ema.pt");
+    copy_by_name(model.named_state(), c.model, dir + "/model.pt");
     NamedTensors shadow;
     for (auto& [n, t] : ema->shadow()) {
-      auto it = e.find(n);
-      FLEX_REQUIRE(it != e.end(), dir << "/ema.pt lacks " << n);
+      auto it = c.ema.find(n);
+      FLEX_REQUIRE(it != c.ema.end(), dir << "/ema.pt lacks " << n);
       shadow.emplace_back(n, it->second);
     }
     ema->load_shadow(shadow);
-    optimizer->load_state(load_tensors(dir + "/optimizer.pt"));
-    TensorMap rngs = load_tensors(dir + "/rng.pt");
-    auto it = rngs.find("rank" + std::to_string(rank));
-    if (saved_ranks == ranks && it != rngs.end()) {
+    optimizer->load_state(c.optimizer);
+    // The generators only continue bit for bit at the rank count that saved them.
+    auto it = c.rng.find("rank" + std::to_string(rank));
+    if (c.state.ranks == ranks && it != c.rng.end()) {
       at::Generator gen = at::detail::getDefaultCPUGenerator();
       gen.set_state(it->second);
     }
-    last_checkpoint = step;
-    return step;
+    last_checkpoint = c.state.step;
+    return c.state.step;
   }
 
   // ---- one update ------------------------------------------------------------
@@ -251,44 +209,12 @@ struct Trainer::State {
     return st;
   }
 
-  // ---- validation --------------------------------------------------------------
-  std::vector<std::pair<std::string, double>> validate() {
-    std::vector<std::pair<std::string, double>> out;
-    if (valid.empty()) return out;
-    FLEX_PROFILE("train::validate");
-    EmaScope with_ema(*ema);
-    model.module().eval();
-    torch::NoGradGuard no_grad;
-    for (const data::Dataset* d : valid) {
-      const std::int64_t available = d->size() / (opt.batch * ranks);
-      const std::int64_t nb = std::min(opt.validation_batches, available);
-      if (nb <= 0) {
-        log::warn("train: validation set (", task_name(d->task()), ") smaller than one global batch; skipped");
-        continue;
-      }
-      data::LoaderOptions lo;
-      lo.batch = opt.batch;
-      lo.rank = rank;
-      lo.ranks = ranks;
-      lo.seed = opt.seed;
-      lo.steps_per_epoch = available;
-      lo.prefetch = 0;
-      data::Loader vl(*d, lo, 0);  // epoch 0 of the validation order: the same patches every time
-      double sum = 0.0, count = 0.0;
-      for (std::int64_t j = 0; j < nb; ++j) {
-        data::Batch b = vl.make(j);
-        auto pred = model.predict_residual(
-            b, derive_seed(opt.seed, Stream::kSamplerNoise, {static_cast<std::uint64_t>(j), static_cast<std::uint64_t>(d->task())}));
-        auto rf = rfne_per_sample(b.base + pred.to(b.base.device()), b.base + b.residual);
-        sum += rf.sum().item<double>();
-        count += static_cast<double>(rf.numel());
-      }
-      sum = comm::sum(sum, mpi);
-      count = comm::sum(count, mpi);
-      out.emplace_back(std::string("rfne_") + task_name(d->task()), sum / count);
-    }
-    model.module().train();
-    return out;
+  // ---- validation ------------------------------------------------------------
+  void validate_and_record(std::int64_t step) {
+    const log::Fields v = validate(model, *ema, valid, {opt.batch, opt.validation_batches, opt.seed}, mpi);
+    if (v.empty()) return;
+    log::progress("validate", step, v);
+    record(step, v);
   }
 };
 
@@ -334,7 +260,7 @@ TrainResult Trainer::run() {
   }
   FLEX_CHECK_MPI(MPI_Barrier(s.mpi));
 
-  // Where to start: a checkpoint, or rank 0's initial weights.
+  // Where to start: a checkpoint, or a fresh start.
   std::int64_t step = 0;
   std::string from;
   if (s.opt.restart == "auto") {
@@ -346,12 +272,11 @@ TrainResult Trainer::run() {
   if (!from.empty()) {
     step = s.load(from);
     log::info("train: resumed from ", from, " at step ", step);
+    if (!s.opt.init_from.empty()) log::info("train: model.init_from not used: the weights come from the checkpoint");
   } else {
-    s.sync->broadcast_parameters();
-    s.ema = std::make_unique<Ema>(s.model.named_state(), s.opt.ema_decay);
+    s.start_fresh();
   }
-  if (s.rank == 0)
-    s.metrics.open((fs::path(s.opt.output_dir) / "metrics.jsonl").string(), from.empty() ? std::ios::trunc : std::ios::app);
+  if (s.rank == 0) s.metrics.open((fs::path(s.opt.output_dir) / "metrics.jsonl").string(), !from.empty());
   s.make_loaders(step, spe);
   s.model.module().train();
   log::info("train: ", total_steps_, " steps (", spe, " per epoch), ", s.train.size(), " task(s), batch ", s.opt.batch,
@@ -369,7 +294,7 @@ TrainResult Trainer::run() {
       break;
     }
     const double lr = s.opt.lr.at(step) * s.lr_scale;
-    std::vector<std::pair<std::string, double>> fields = {{"epoch", static_cast<double>(step / spe)}};
+    log::Fields fields = {{"epoch", static_cast<double>(step / spe)}};
     double norm = 0.0;
     bool any_bad = false;
     for (std::size_t i = 0; i < s.train.size(); ++i) {
@@ -410,34 +335,18 @@ TrainResult Trainer::run() {
       fields.emplace_back("samples_per_s", samples / per_step);
       fields.emplace_back("eta_s", per_step * static_cast<double>(total_steps_ - step));
       log::progress("train", step, fields);
-      for (auto& [k, v] : fields) s.result.last[k] = v;
-      fields.insert(fields.begin(), {"step", static_cast<double>(step)});
-      s.write_metrics(fields);
+      s.record(step, fields);
       window_start = now;
       window_steps = 0;
     }
     if (s.opt.checkpoint_every > 0 && step % s.opt.checkpoint_every == 0 && step < total_steps_) s.checkpoint(step, spe);
-    if (s.opt.validate_every > 0 && step % s.opt.validate_every == 0 && step < total_steps_) {
-      auto v = s.validate();
-      if (!v.empty()) {
-        log::progress("validate", step, v);
-        v.insert(v.begin(), {"step", static_cast<double>(step)});
-        s.write_metrics(v);
-        for (auto& [k, x] : v) s.result.last[k] = x;
-      }
-    }
+    if (s.opt.validate_every > 0 && step % s.opt.validate_every == 0 && step < total_steps_) s.validate_and_record(step);
   }
   s.result.steps_done = step;
   if (s.result.stopped_by_signal) return s.result;
 
   if (s.last_checkpoint != step) s.checkpoint(step, spe);
-  auto v = s.validate();
-  if (!v.empty()) {
-    log::progress("validate", step, v);
-    v.insert(v.begin(), {"step", static_cast<double>(step)});
-    s.write_metrics(v);
-    for (auto& [k, x] : v) s.result.last[k] = x;
-  }
+  s.validate_and_record(step);
   if (!s.opt.export_name.empty() && s.rank == 0) {
     model::StateDict dict;
     for (auto& [n, t] : s.ema->shadow()) dict.emplace_back(n, t);

@@ -1,6 +1,7 @@
 #include "flex/validate/report.hpp"
 
-#include <cmath>
+#include <nlohmann/json.hpp>
+
 #include <cstdio>
 #include <sstream>
 
@@ -8,18 +9,7 @@ namespace flex::validate {
 
 namespace {
 
-std::string json_string(const std::string& s) {
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"' || c == '\\') out += '\\', out += c;
-    else if (c == '\n') out += "\\n";
-    else out += c;
-  }
-  return out + "\"";
-}
-
 std::string number(double x) {
-  if (!std::isfinite(x)) return "null";  // JSON has no NaN or infinity
   char buf[32];
   std::snprintf(buf, sizeof buf, "%.6g", x);
   return buf;
@@ -47,21 +37,23 @@ std::string markdown_report(const ReportHeader& h, const std::vector<Result>& re
 std::string json_report(const ReportHeader& h, const std::vector<Result>& results) {
   bool all = true;
   for (const auto& r : results) all = all && (r.passed || r.skipped);
-  std::ostringstream out;
-  out << "{\n  \"flex_version\": " << json_string(h.version) << ",\n  \"ranks\": " << h.ranks
-      << ",\n  \"device\": " << json_string(h.device) << ",\n  \"blas\": " << json_string(h.blas)
-      << ",\n  \"deck\": " << json_string(h.deck_source) << ",\n  \"passed\": " << (all ? "true" : "false")
-      << ",\n  \"checks\": [\n";
-  for (size_t i = 0; i < results.size(); ++i) {
-    const auto& r = results[i];
-    out << "    {\"check\": " << json_string(r.check) << ", \"quantity\": " << json_string(r.quantity)
-        << ", \"measured\": " << number(r.measured) << ", \"criterion\": " << json_string(r.criterion)
-        << ", \"passed\": " << (r.passed ? "true" : "false") << ", \"skipped\": " << (r.skipped ? "true" : "false")
-        << ", \"seconds\": " << number(r.seconds)
-        << ", \"note\": " << json_string(r.note) << "}" << (i + 1 < results.size() ? "," : "") << "\n";
-  }
-  out << "  ]\n}\n";
-  return out.str();
+  // Ordered: keys in the order of the Markdown table. NaN and infinities
+  // are written as null (JSON has neither).
+  using Json = nlohmann::ordered_json;
+  Json checks = Json::array();
+  for (const auto& r : results)
+    checks.push_back(Json{{"check", r.check},
+                          {"quantity", r.quantity},
+                          {"measured", r.measured},
+                          {"criterion", r.criterion},
+                          {"passed", r.passed},
+                          {"skipped", r.skipped},
+                          {"seconds", r.seconds},
+                          {"note", r.note}});
+  const Json report{{"flex_version", h.version}, {"ranks", h.ranks}, {"device", h.device}, {"blas", h.blas},
+                    {"deck", h.deck_source},     {"passed", all},     {"checks", checks}};
+  // Replace, not throw on, bytes that are not UTF-8 (a path or a note may hold them).
+  return report.dump(2, ' ', false, Json::error_handler_t::replace) + "\n";
 }
 
 }  // namespace flex::validate

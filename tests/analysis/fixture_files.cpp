@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "flex/core/collectives.hpp"
+#include "flex/core/error.hpp"
 #include "flex/io/fields.hpp"
 
 namespace flex::analysis::testing {
@@ -31,8 +32,8 @@ float value(long n, long c, long r, long col, double noise_seed) {
 void write(const std::string& path, MPI_Comm comm, long snapshots, double scale,
            const std::vector<double>& member_seeds) {
   int rank = 0, size = 1;
-  MPI_Comm_rank(comm, &rank);
-  MPI_Comm_size(comm, &size);
+  FLEX_CHECK_MPI(MPI_Comm_rank(comm, &rank));
+  FLEX_CHECK_MPI(MPI_Comm_size(comm, &size));
   const io::FieldShape shape{snapshots, 3, kFixtureSize, kFixtureSize};
   io::WriterOptions options;
   options.channel_names = {"u", "v", "w"};
@@ -56,9 +57,9 @@ void write(const std::string& path, MPI_Comm comm, long snapshots, double scale,
 
 void write_fixture(const std::string& dir, MPI_Comm comm) {
   int rank = 0;
-  MPI_Comm_rank(comm, &rank);
+  FLEX_CHECK_MPI(MPI_Comm_rank(comm, &rank));
   if (rank == 0) std::filesystem::create_directories(dir);
-  MPI_Barrier(comm);
+  FLEX_CHECK_MPI(MPI_Barrier(comm));
   const std::vector<double> seeds = {0.37, 0.81, 1.19, 1.53};
   write(dir + "/truth.h5", comm, kFixtureSnapshots, 1.0, {});
   write(dir + "/prediction.h5", comm, kFixtureSnapshots, 2.0, {});

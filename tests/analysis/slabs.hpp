@@ -12,6 +12,7 @@
 
 #include "flex/analysis/view.hpp"
 #include "flex/core/collectives.hpp"
+#include "flex/core/error.hpp"
 
 namespace flex::analysis::testing {
 
@@ -55,8 +56,8 @@ struct OwnedSlab {
 
 inline OwnedSlab distribute(const Field& f, MPI_Comm comm, bool skewed = false) {
   int rank = 0, size = 1;
-  MPI_Comm_rank(comm, &rank);
-  MPI_Comm_size(comm, &size);
+  FLEX_CHECK_MPI(MPI_Comm_rank(comm, &rank));
+  FLEX_CHECK_MPI(MPI_Comm_size(comm, &size));
   const auto range = split(f.rows, rank, size, skewed);
   OwnedSlab out;
   out.view = Kokkos::View<float**, Kokkos::LayoutRight, MemSpace>("test::slab", range.size(), f.cols);
@@ -75,8 +76,8 @@ struct OwnedStack {
 
 inline OwnedStack distribute(const std::vector<Field>& members, MPI_Comm comm, bool skewed = false) {
   int rank = 0, size = 1;
-  MPI_Comm_rank(comm, &rank);
-  MPI_Comm_size(comm, &size);
+  FLEX_CHECK_MPI(MPI_Comm_rank(comm, &rank));
+  FLEX_CHECK_MPI(MPI_Comm_size(comm, &size));
   const long rows = members.front().rows, cols = members.front().cols;
   const auto range = split(rows, rank, size, skewed);
   OwnedStack out;

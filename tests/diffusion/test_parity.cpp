@@ -1,4 +1,4 @@
-// Parity with the authors' reference implementation on the shared fixture:
+// Parity with the authors' reference implementation on the parity fixture (tests/fixtures):
 // v for both tasks, the 2-step DDIM sample and the schedule, to float32
 // round-off (<= 1e-4 of each reference field's std).
 #include <gtest/gtest.h>
@@ -8,7 +8,7 @@
 #include "flex/diffusion/parity.hpp"
 
 namespace {
-const std::string kFixtures = std::string(FLEX_SHARED_DIR) + "/reference/fixtures/";
+const std::string kFixtures = std::string(FLEX_TEST_DATA_DIR) + "/fixtures/";
 }
 
 TEST(DiffusionParity, ReferenceFixtureIsReproduced) {

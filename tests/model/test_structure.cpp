@@ -1,5 +1,5 @@
 // FLEX's state dict against the reference: names, shapes and order equal to
-// shared/reference/{small,medium,big}.tsv; parameter counts of SPEC §5; the
+// tests/reference/{small,medium,big}.tsv; parameter counts of SPEC §5; the
 // shape table (used to count without allocating) equal to the built modules.
 #include <gtest/gtest.h>
 #include <torch/torch.h>
@@ -23,7 +23,7 @@ struct Row {
 
 // "name<TAB>[a, b]<TAB>numel" lines; '#' lines are comments.
 std::vector<Row> read_tsv(const std::string& file) {
-  std::ifstream in(std::string(FLEX_SHARED_DIR) + "/reference/" + file);
+  std::ifstream in(std::string(FLEX_TEST_DATA_DIR) + "/reference/" + file);
   EXPECT_TRUE(in.good()) << file;
   std::vector<Row> rows;
   std::string line;

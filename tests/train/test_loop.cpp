@@ -1,7 +1,7 @@
 // The training loop on a tiny module: a run stopped by a signal and resumed
 // from its checkpoint ends bit for bit where the uninterrupted run ends;
 // non-finite losses are skipped on every rank, then the last checkpoint is
-// reloaded with a lower learning rate.
+// reloaded with a lower learning rate; a fresh run can start from a state dict.
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 #include <unistd.h>
@@ -12,6 +12,7 @@
 #include "flex/comm/communicator.hpp"
 #include "flex/core/collectives.hpp"
 #include "flex/data/dataset.hpp"
+#include "flex/model/state_dict.hpp"
 #include "flex/train/trainer.hpp"
 
 using namespace flex;
@@ -153,4 +154,26 @@ TEST(TrainLoop, NonFiniteUpdatesAreSkippedThenCheckpointReloaded) {
   EXPECT_GE(r.skipped_updates, 2);
   EXPECT_GE(r.reloads, 1);
   for (auto& p : m.net->parameters()) EXPECT_TRUE(torch::isfinite(p).all().item<bool>());
+}
+
+TEST(TrainLoop, FreshRunStartsFromInitFrom) {
+  Fixture fx;
+  auto comm = comm::make_mpi_communicator(MPI_COMM_WORLD);
+  const std::string dir = shared_dir("init_from");
+  TinyModel source(7);
+  int rank = 0;
+  MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+  if (rank == 0) {
+    std::filesystem::create_directories(dir);
+    model::save_checkpoint(*source.net, dir + "/init.pt", true);
+  }
+  MPI_Barrier(MPI_COMM_WORLD);
+  TinyModel m(1);
+  auto o = fx.options(dir + "/run");
+  o.init_from = dir + "/init.pt";
+  o.lr = {0.0, 0.0, 0, 0};  // Lion at lr 0 leaves the weights as they started
+  train::Trainer t(m, *comm, MPI_COMM_WORLD, {fx.sr.get()}, {}, o);
+  EXPECT_EQ(t.run().steps_done, 8);
+  auto a = weights(source), b = weights(m);
+  for (std::size_t i = 0; i < a.size(); ++i) EXPECT_TRUE(torch::equal(a[i], b[i])) << "parameter " << i;
 }

@@ -6,11 +6,13 @@
 #include <fstream>
 #include <unistd.h>
 
+#include "flex/core/error.hpp"
 #include "flex/train/checkpoint.hpp"
 #include "flex/train/ema.hpp"
+#include "flex/train/gradients.hpp"
 #include "flex/train/optimizer.hpp"
 #include "flex/train/schedule.hpp"
-#include "flex/train/trainer.hpp"
+#include "flex/train/validation.hpp"
 
 using namespace flex::train;
 
@@ -138,4 +140,72 @@ TEST(Checkpoints, NumberedAtomicKeepLast) {
   store.remove_stale_temporaries();
   EXPECT_FALSE(fs::exists(dir + "/.chk00000050.tmp123"));
   fs::remove_all(dir);
+}
+
+namespace {
+
+// A scratch checkpoint directory with every tensor file present.
+std::string checkpoint_dir(const std::string& tag) {
+  const std::string dir = "/tmp/flex_chk_" + tag + "_" + std::to_string(::getpid());
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  return dir;
+}
+
+}  // namespace
+
+TEST(Checkpoints, ContentsRoundTrip) {
+  const std::string dir = checkpoint_dir("roundtrip");
+  Checkpoint c;
+  c.state = {8, 4, 2, 0.1 * 0.5 * 0.5, 1, 2, 7, "adamw"};
+  c.model = {{"w", torch::randn({3})}};
+  c.ema = {{"w", torch::randn({3})}};
+  c.optimizer = {{"adamw.m.0", torch::randn({3})}};
+  c.data_order = {{"sr", torch::arange(4)}};
+  c.rng = {{"rank0", torch::ones({2}, torch::kUInt8)}, {"rank1", torch::zeros({2}, torch::kUInt8)}};
+  write_checkpoint(dir, c);
+  const Checkpoint r = read_checkpoint(dir);
+  EXPECT_EQ(r.state.step, 8);
+  EXPECT_EQ(r.state.epoch, 4);
+  EXPECT_EQ(r.state.steps_per_epoch, 2);
+  EXPECT_EQ(r.state.lr_scale, c.state.lr_scale);  // exact: a resume continues bit for bit
+  EXPECT_EQ(r.state.bad_run, 1);
+  EXPECT_EQ(r.state.ranks, 2);
+  EXPECT_EQ(r.state.seed, 7u);
+  EXPECT_EQ(r.state.optimizer, "adamw");
+  EXPECT_TRUE(torch::equal(r.model.at("w"), c.model.at("w")));
+  EXPECT_TRUE(torch::equal(r.ema.at("w"), c.ema.at("w")));
+  EXPECT_TRUE(torch::equal(r.optimizer.at("adamw.m.0"), c.optimizer.at("adamw.m.0")));
+  EXPECT_TRUE(torch::equal(r.rng.at("rank1"), c.rng.at("rank1")));
+  EXPECT_TRUE(std::filesystem::exists(dir + "/data_order.pt"));
+  std::filesystem::remove_all(dir);
+}
+
+TEST(Checkpoints, ReadsTheStateOfEarlierVersions) {
+  const std::string dir = checkpoint_dir("old_state");
+  for (const char* file : {"model.pt", "ema.pt", "optimizer.pt", "rng.pt"})
+    save_tensors(dir + "/" + file, {{"x", torch::zeros({1})}});
+  // What the hand-written JSON of earlier versions looked like.
+  std::ofstream(dir + "/state.json") << "{\"step\": 40, \"epoch\": 2, \"steps_per_epoch\": 20, \"lr_scale\": 1, "
+                                        "\"bad_run\": 0, \"ranks\": 2, \"seed\": 99, \"optimizer\": \"lion\"}\n";
+  const Checkpoint r = read_checkpoint(dir);
+  EXPECT_EQ(r.state.step, 40);
+  EXPECT_EQ(r.state.lr_scale, 1.0);
+  EXPECT_EQ(r.state.bad_run, 0);
+  EXPECT_EQ(r.state.ranks, 2);
+  EXPECT_EQ(r.state.seed, 99u);
+  EXPECT_EQ(r.state.optimizer, "lion");
+  EXPECT_EQ(r.model.count("x"), 1u);
+  std::filesystem::remove_all(dir);
+}
+
+TEST(Checkpoints, NotACheckpointNamesTheDirectory) {
+  const std::string dir = checkpoint_dir("empty");
+  try {
+    read_checkpoint(dir);
+    FAIL() << "read_checkpoint accepted a directory without state.json";
+  } catch (const flex::InputError& e) {
+    EXPECT_NE(std::string(e.what()).find(dir + " is not a checkpoint"), std::string::npos) << e.what();
+  }
+  std::filesystem::remove_all(dir);
 }

@@ -8,7 +8,8 @@
 //   velocity:  E[k] = sum over shell k of 1/2 (|u_hat|^2 + |v_hat|^2) / (H W)^2;
 // shell k holds the modes with k - 0.5 < |k| < k + 0.5, k = 1 ... min(H, W)/2.
 // Like the San & Pawar code, the modes on the kx = 0 and ky = 0 axes are left
-// out of the shells unless include_axes is set.
+// out of the shells unless include_axes is set. The shell rule is the DNS's
+// (dns::ShellRule), so this vorticity spectrum is dns::vorticity_spectrum's.
 #pragma once
 
 #include <memory>

@@ -1,5 +1,6 @@
 // A subcommand of the `flex` executable: the deck keys it reads and what it
-// runs. The table of all subcommands lives in src/app/commands.cpp.
+// runs. One file per subcommand in src/app/commands/, listed by table.cpp;
+// each reads its deck into the subsystem's config struct and calls its run().
 #pragma once
 
 #include <string>
@@ -30,9 +31,6 @@ struct Command {
   const char* usage = "";
 };
 
-const std::vector<Command>& commands();
-
-// Keys every subcommand understands (run.*).
-void declare_common_keys(DeckSchema& schema);
+const std::vector<Command>& command_table();
 
 }  // namespace flex

@@ -68,8 +68,12 @@ class Deck {
   const std::string& get_string(const std::string& key) const;
   std::vector<long> get_ints(const std::string& key) const;
   std::vector<double> get_reals(const std::string& key) const;
+  // A list of words or paths: items separated by commas or white space.
+  std::vector<std::string> get_strings(const std::string& key) const;
   Origin origin(const std::string& key) const;
   bool is_set(const std::string& key) const { return origin(key) != Origin::Default; }
+  // Where a key's value came from, for messages: the deck file, "command line" or "default".
+  std::string where(const std::string& key) const;
 
   const std::string& source() const { return source_; }
   // A complete deck that repeats this run: every key, resolved.

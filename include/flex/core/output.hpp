@@ -18,7 +18,10 @@ void commit(const std::string& tmp, const std::string& path);
 
 void write_text_atomic(const std::string& path, const std::string& text);
 
-// "<dir>/<stem>.deck" for an output file "<dir>/<stem>.<ext>".
+// "<dir>/<stem><new_extension>" for an output file "<dir>/<stem>.<ext>".
 std::string sidecar(const std::string& path, const std::string& new_extension);
+
+// The one name of the resolved deck written beside an output: <dir>/<stem>.deck.ini.
+std::string resolved_deck_path(const std::string& output_path);
 
 }  // namespace flex::output

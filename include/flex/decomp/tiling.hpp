@@ -1,6 +1,6 @@
 // Tiling of an H x W field into fixed-size P x P patches that overlap by a
 // halo, and stitching back with a partition of unity. Pure functions on raw
-// row-major float planes; MPI appears only in stitch_across_ranks().
+// row-major float planes; MPI appears only in Stitcher::reduce().
 //
 // Patch i covers rows [r0 - halo, r0 - halo + P) (same for columns), where the
 // cores r0 are spread evenly so every pixel is covered; pixels outside the
@@ -10,6 +10,8 @@
 #include <mpi.h>
 
 #include <vector>
+
+#include "flex/core/collectives.hpp"
 
 namespace flex::decomp {
 
@@ -71,9 +73,6 @@ class Stitcher {
 };
 
 // Balanced contiguous set of patch indices for `rank` of `size`.
-struct PatchRange {
-  long begin, end;
-};
-PatchRange patches_of_rank(const Tiling& tiling, int rank, int size);
+comm::Range patches_of_rank(const Tiling& tiling, int rank, int size);
 
 }  // namespace flex::decomp

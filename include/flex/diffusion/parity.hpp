@@ -1,6 +1,6 @@
 // Numerical parity with the authors' reference implementation: a state dict
 // saved by it (torch.save) plus an HDF5 fixture of its inputs and outputs
-// (shared/reference/fixtures/README.md). flex must reproduce the network
+// (tests/fixtures/README.md). flex must reproduce the network
 // output for both tasks and the 2-step DDIM sample to float32 round-off.
 #pragma once
 

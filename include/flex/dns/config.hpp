@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "flex/core/config.hpp"
 #include "flex/dns/spectral.hpp"
 #include "flex/dns/stencils.hpp"
 
@@ -41,20 +42,18 @@ struct RunConfig {
   long diagnostics_interval = 1;  // steps
   long progress_interval = 10;    // steps
   std::vector<std::string> channels;  // subset of u, v, w in that order
-  std::string output_dir;
   std::string output_name;
   std::string restart;  // "", "latest" or a checkpoint path
-  bool overwrite = false;
   Planner planner = Planner::Estimate;
   std::string fft_wisdom;  // wisdom to plan a fresh measured run from ("" : time the plans)
-  std::uint64_t seed = 0;
+  RunSettings run;  // run.*: seed, output_dir, overwrite, the resolved deck
 
   // Files of the run, all inside output_dir.
   std::string field_path() const;        // <dir>/<name>
   std::string parts_dir() const;         // <dir>/<stem>.parts: one file per snapshot until the run ends
   std::string checkpoint_dir() const;    // <dir>/<stem>.checkpoints
   std::string diagnostics_path() const;  // <dir>/<stem>_diagnostics.csv
-  std::string deck_path() const;         // <dir>/<stem>.deck
+  std::string deck_path() const;         // <dir>/<stem>.deck.ini (output::resolved_deck_path)
   std::string wisdom_path() const;       // <dir>/<stem>.fftw_wisdom: the measured plans (dns.fft_planner = measure)
 };
 

@@ -1,6 +1,5 @@
-// A checkpoint (FLEX or a baseline backbone) turned into the patch predictor of field_inference.hpp,
-// and the super-resolution of one whole field: the pieces `flex infer` and
-// the validation suite share.
+// A checkpoint (FLEX or a baseline backbone) turned into the patch predictor
+// of field_inference.hpp, and the super-resolution of one whole field.
 #pragma once
 
 #include <c10/core/Device.h>
@@ -12,14 +11,13 @@
 #include "flex/infer/field_inference.hpp"
 #include "flex/model/backbone.hpp"
 
-namespace flex {
-class Deck;
-namespace io {
+namespace flex::io {
 class FieldReader;
 }
-}  // namespace flex
 
 namespace flex::infer {
+
+struct InferConfig;
 
 struct Sampling {
   model::BackboneConfig config;    // model.backbone and its keys
@@ -31,13 +29,12 @@ struct Sampling {
   std::uint64_t seed = 0;          // run.seed
 };
 
-// The network of the deck's model.* / model.backbone keys with infer.checkpoint loaded (eval
-// mode, on `device`), the sampler of the infer.* keys, and the conditioning
-// scalars for `reynolds`. Errors name the deck and key.
-Sampling sampling_from_deck(const Deck& deck, c10::Device device, Task task, double reynolds);
+// The configured network with config.checkpoint loaded (eval mode, on
+// `device`), the sampler, and the conditioning scalars for `reynolds`.
+Sampling make_sampling(const InferConfig& config, c10::Device device, Task task, double reynolds);
 
-// infer.re, or the `Re` attribute of the input file when infer.re = 0.
-double reynolds_of(const Deck& deck, const io::FieldReader& reader);
+// config.re, or the `Re` attribute of the input file when it is 0.
+double reynolds_of(const InferConfig& config, const io::FieldReader& reader);
 
 // Patches -> K sampled members; member k's noise is keyed by (seed,
 // member_offset + k, patch id): independent of batching and of ranks.
@@ -50,8 +47,5 @@ struct SrField {
 // coarse [h, w] (normalised) -> [h*factor, w*factor] prediction.
 SrField super_resolve(const at::Tensor& coarse, std::int64_t factor, const decomp::Tiling& tiling,
                       const PatchPredictor& predict, std::int64_t batch, std::int64_t id_offset, MPI_Comm comm);
-
-// ‖pred − truth‖ / ‖truth‖ (SPEC §6).
-double rfne(const at::Tensor& pred, const at::Tensor& truth);
 
 }  // namespace flex::infer

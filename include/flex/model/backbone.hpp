@@ -51,6 +51,11 @@ struct BackboneConfig {
 UNetConfig unet_config_for_size(const std::string& size);
 UViTConfig uvit_config_for_size(const std::string& size);
 
+// A baseline serves the one task of model.tasks; its conditioning field is
+// that task's input (SR: the upsampled field, FC: the stacked past frames).
+Task baseline_task(const FlexConfig& f, const std::string& where, BackboneKind kind);
+std::int64_t task_channels(const FlexConfig& f, Task task);
+
 // (z_t [B, C, H, W], t [B], cond [B, n_cond], task, task_input) -> [B, C, H, W].
 using BackboneForward = std::function<torch::Tensor(const torch::Tensor& z_t, const torch::Tensor& t,
                                                     const torch::Tensor& cond, Task task,

@@ -44,6 +44,7 @@ struct FlexConfig {
   // and the blocks of levels 0..k-1 (the paper's "early levels").
   std::int64_t weak_levels = -1;
   bool strong = true;              // task bottleneck and skips into the decoder
+  std::string init_from;           // checkpoint to start from (model.init_from); empty: fresh initialisation
 
   std::int64_t levels() const { return static_cast<std::int64_t>(channels.size()); }
   std::int64_t embed_dim() const { return channels.back(); }

@@ -2,7 +2,7 @@
 // encoders (super-resolution, forecasting), and a decoder with strong
 // conditioning. Sub-networks are registered as `encoder`, `superres_encoder`,
 // `forecast_encoder`, `decoder`, so named_parameters()/named_buffers() match
-// the reference's state dict (shared/reference/*.tsv) name for name.
+// the reference's state dict (tests/reference/*.tsv) name for name.
 #pragma once
 
 #include <torch/nn/module.h>

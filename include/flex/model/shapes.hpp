@@ -1,7 +1,7 @@
 // The state-dict entries (names and shapes) a FlexConfig yields, computed
 // from the configuration alone: counts parameters of any size instantly and
 // without allocating (FLEX-L has 1.1e9). Tests hold it equal to the built
-// modules' state dicts and to shared/reference/*.tsv.
+// modules' state dicts and to tests/reference/*.tsv.
 #pragma once
 
 #include <cstdint>

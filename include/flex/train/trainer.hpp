@@ -12,6 +12,8 @@
 // Every random draw is re-derived from (run.seed, step, task, rank) and the
 // data order from (run.seed, task, epoch), so a resumed run repeats the
 // uninterrupted one bit for bit on the CPU.
+// A run resumes from a checkpoint (`restart`), or starts fresh from rank 0's
+// weights: the model's own initialisation, or the state dict `init_from`.
 #pragma once
 
 #include <ATen/core/Tensor.h>
@@ -71,6 +73,7 @@ struct TrainOptions {
   std::int64_t validation_batches = 2;   // per rank
   std::int64_t prefetch = 2;
   std::string export_name = "flex_ema.pt";  // final EMA weights, reference format ("" = none)
+  std::string init_from;                 // state dict a fresh run starts from ("" = the model's own initialisation)
   bool overwrite = false;
 };
 
@@ -99,12 +102,5 @@ class Trainer {
   std::unique_ptr<State> s_;
   std::int64_t steps_per_epoch_ = 0, total_steps_ = 0;
 };
-
-// Mean over samples of ||pred - truth|| / ||truth|| (SPEC §6), per-sample norms over [C, H, W].
-at::Tensor rfne_per_sample(const at::Tensor& pred, const at::Tensor& truth);
-// sqrt(sum ||g||^2) over defined gradients.
-double global_grad_norm(const std::vector<at::Tensor>& params);
-// Scales gradients so their global norm is at most `max_norm` (torch's clip_grad_norm_ rule).
-void clip_grad_norm(const std::vector<at::Tensor>& params, double norm, double max_norm);
 
 }  // namespace flex::train

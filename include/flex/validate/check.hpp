@@ -10,11 +10,9 @@
 #include <string>
 #include <vector>
 
-namespace flex {
-class Deck;
-}
-
 namespace flex::validate {
+
+struct ValidateConfig;
 
 struct Result {
   std::string check;      // "dns.jacobian_order"
@@ -29,7 +27,7 @@ struct Result {
 
 struct Context {
   MPI_Comm comm;
-  const Deck& deck;
+  const ValidateConfig& config;
   c10::Device device;
 };
 
@@ -37,8 +35,9 @@ struct Check {
   const char* name;
   const char* what;  // one line for the report and --help
   std::function<std::vector<Result>(const Context&)> run;
-  // Deck keys that must be set for the check to run (empty: none).
-  std::vector<const char*> needs = {};
+  // The keys the check needs that the config leaves unset; an empty
+  // function: the check needs none.
+  std::function<std::vector<std::string>(const ValidateConfig&)> missing = {};
 };
 
 // Every check, in report order.

@@ -1,0 +1,71 @@
+// The `flex analyze` deck: its keys (analyze.*) and the settings read from
+// them. Everything that can be checked without the input files is checked
+// here; what needs them (channel counts, snapshot ranges) is checked when the
+// run opens them, and those messages name the key too.
+#pragma once
+
+#include <cmath>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "flex/core/config.hpp"
+
+namespace flex {
+class Deck;
+class DeckSchema;
+}  // namespace flex
+
+namespace flex::analysis {
+
+void declare_keys(DeckSchema& schema);
+
+// A field file and the dataset in it ("": `fields`, else `w`).
+struct FieldInput {
+  std::string path;
+  std::string dataset;
+};
+
+// The files an analysis writes, all <run.output_dir>/<prefix>…
+struct OutputFiles {
+  std::string metrics_csv, metrics_json, spectra_csv, ensemble_csv, pull_csv, skill_csv, continuity_csv;
+  std::string deck;  // the resolved deck, <prefix>.deck.ini (output::resolved_deck_path)
+  std::vector<std::string> all() const;
+};
+
+struct AnalyzeConfig {
+  FieldInput truth;                   // path required
+  FieldInput prediction;              // path "": the ensemble mean if there is an ensemble, else none
+  std::vector<std::string> ensemble;  // one file per member, or one file of packed members
+  std::string ensemble_dataset;
+  long ensemble_members = 0;  // > 0: snapshot s K + m of ensemble[0] is member m of sample s
+  long first = 0;             // first truth snapshot
+  long prediction_first = 0;  // prediction/ensemble sample matching it
+  long count = 0;             // samples; 0: as many as the files hold
+  long stride = 1;            // snapshot step between samples
+  std::vector<long> channels;  // given point-wise and ensemble metrics; empty: all
+  long u_channel = -1, v_channel = -1, vorticity_channel = -1;  // -1: found by name
+  std::set<std::string> metrics;  // any of rfne, pcc, mse, psnr, ssim, linf, continuity, spectrum, ensemble, skill
+  std::string normalise = "sample";  // none | sample | given
+  std::vector<double> given_mean, given_std;  // per channel, for normalise = given (std > 0)
+  double domain_length = 2 * M_PI;
+  bool spectrum_axes = false;
+  int ssim_window = 11;  // odd
+  double ssim_sigma = 1.5;
+  double skill_threshold = 0.95;
+  int pull_bins = 40;
+  double pull_range = 5.0;
+  std::string prefix = "analysis";
+  RunSettings run;  // run.*: output_dir, overwrite, the resolved deck
+
+  bool wants(const std::string& metric) const { return metrics.count(metric) > 0; }
+  // Ensemble members per sample: packed, or one per file (0: no ensemble).
+  long members_per_sample() const;
+  OutputFiles outputs() const;
+};
+
+// Reads and validates the analyze.* keys (InputError naming the key and where
+// its value came from otherwise) and the run.* keys.
+AnalyzeConfig read_config(const Deck& deck);
+
+}  // namespace flex::analysis

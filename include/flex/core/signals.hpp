@@ -1,0 +1,25 @@
+// Checkpoint-on-signal (WarpX SignalHandling, Slurm --signal=B:USR1@120):
+// used by `flex train` and `flex dns`; every rank installs the handler (an unhandled SIGTERM would kill it), rank
+// 0's flag decides, broadcast at a step boundary, so all ranks checkpoint at
+// the same step and stop.
+#pragma once
+
+#include <mpi.h>
+
+namespace flex {
+
+// Installs handlers for SIGUSR1 and SIGTERM that only set a flag; restores
+// the previous handlers on destruction.
+class SignalWatch {
+ public:
+  SignalWatch();
+  ~SignalWatch();
+  SignalWatch(const SignalWatch&) = delete;
+  SignalWatch& operator=(const SignalWatch&) = delete;
+
+  // Collective: the signal rank 0 received since the last clear (0: none).
+  int poll(MPI_Comm comm) const;
+  void clear();
+};
+
+}  // namespace flex

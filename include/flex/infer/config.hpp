@@ -1,0 +1,66 @@
+// The `flex infer` deck: the infer.* keys plus the model.* / model.backbone
+// keys of the network the checkpoint holds, read into one validated struct.
+// `flex validate` reads the same keys for its SR skill check.
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "flex/core/config.hpp"
+#include "flex/core/task.hpp"
+#include "flex/data/dataset.hpp"
+#include "flex/decomp/tiling.hpp"
+#include "flex/diffusion/loss.hpp"
+#include "flex/model/backbone.hpp"
+
+namespace flex {
+class Deck;
+class DeckSchema;
+}  // namespace flex
+
+namespace flex::infer {
+
+// infer.*, model.*, model.backbone, unet.*, uvit.* (run.* are the CLI's).
+void declare_keys(DeckSchema& schema);
+
+struct InferConfig {
+  RunSettings run;
+  model::BackboneConfig model;  // must describe the network the checkpoint was trained as
+  Task task = Task::SuperResolution;
+  std::string input;       // field file; "" only where a caller tolerates it (missing_inputs)
+  std::string dataset;     // "" : `fields`, else `w`
+  long channel = 2;
+  bool lowres_input = false;   // sr: input is the low-res field itself (no truth)
+  std::string snapshots = "all";  // selection text; resolved against the input's snapshot count
+  long start = 1, rollout = 10, horizon = 1;  // fc: list positions
+  long factor = 8;         // sr subsampling factor
+  std::string checkpoint;  // state dict; "" only where a caller tolerates it (missing_inputs)
+  long halo = 0;           // resolved: infer.halo = -1 means patch/8
+  decomp::Boundary boundary = decomp::Boundary::Periodic;
+  long batch = 4;
+  long members = 1;
+  long steps = 2;
+  diffusion::Parameterisation parameterisation = diffusion::Parameterisation::V;
+  double norm_std = 5.4574137;
+  double re = 0;           // 0: the input's `Re` attribute
+  data::ReScaling re_scaling = data::ReScaling::Log10;
+  std::string output;      // prediction file, resolved against run.output_dir
+
+  // Where the values of the keys checked when the job runs came from
+  // (Deck::where): those checks need the input file or the network.
+  std::map<std::string, std::string> origin;
+
+  // "<deck or command line>: key '<key>'": how every message about a key starts.
+  std::string about(const std::string& key) const;
+  // The required keys left empty (infer.input, infer.checkpoint).
+  std::vector<std::string> missing_inputs() const;
+  // InputError naming the first of missing_inputs(), if any.
+  void require_inputs() const;
+};
+
+// Reads and validates every key; a set infer.input / infer.checkpoint must
+// exist, but either may be empty here (require_inputs() when running).
+InferConfig read_config(const Deck& deck);
+
+}  // namespace flex::infer

@@ -1,0 +1,64 @@
+// The `flex train` deck: keys (data.*, train.*, optim.*, plus model.* and the
+// baselines' unet.* / uvit.*), and the validated settings read from them.
+// Every check that needs only the deck happens here, before any file is
+// opened or any network built; what needs the files (existence, channels,
+// `Re` attributes, snapshot counts) is checked by run(), with the key and
+// where it came from kept here for its messages.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "flex/core/config.hpp"
+#include "flex/data/dataset.hpp"
+#include "flex/model/backbone.hpp"
+#include "flex/train/flex_model.hpp"
+#include "flex/train/trainer.hpp"
+
+namespace flex {
+class Deck;
+class DeckSchema;
+}  // namespace flex
+
+namespace flex::train {
+
+// data.*, train.*, optim.*, model.*, unet.*, uvit.* (run.* are the CLI's).
+void declare_keys(DeckSchema& schema);
+
+// The training or the validation files. The *_origin labels ("<deck>: data.files",
+// "command line: data.valid_snapshots") start the messages about them.
+struct DataSplit {
+  std::vector<std::string> files;
+  std::string files_origin;
+  std::string snapshots;  // even | odd | all | a:b[:s],... (resolved once the snapshot count is known)
+  std::string snapshots_origin;
+};
+
+struct DataConfig {
+  DataSplit train, valid;  // valid.files: data.valid_files, or data.files when that is empty
+  std::string dataset;     // HDF5 dataset name ("": `fields`, else `w`)
+  std::int64_t channel = -1;  // -1: vorticity (2) of 3-channel files, else 0, decided by the first file
+  std::string channel_origin;
+  std::vector<double> reynolds;  // one per file of each split; empty: each file's `Re` attribute
+  data::SampleConfig sample;     // its channel is set once the files are open
+  bool norm_from_data = false;   // data.norm = data: sample.norm_std from the training residuals
+  std::int64_t norm_samples = 64;
+};
+
+struct TrainConfig {
+  RunSettings run;
+  model::BackboneConfig backbone;  // n_cond_scalars follow the data.* conditioning
+  DataConfig data;
+  FlexTrainOptions model_options;  // loss, validation sampling, InfoNCE
+  TrainOptions trainer_options;    // its seed, output_dir and init_from repeat run.* and model.init_from
+
+  // The resolved deck beside the outputs: <output_dir>/train.deck.ini.
+  std::string deck_path() const;
+};
+
+// Reads and validates the deck (InputError naming the key and where its
+// value came from otherwise).
+TrainConfig read_config(const Deck& deck);
+
+}  // namespace flex::train

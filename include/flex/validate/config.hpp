@@ -1,0 +1,38 @@
+// The `flex validate` deck: the validate.* keys, plus the infer.* / model.*
+// keys of `flex infer` that the SR skill check samples with, read into one
+// validated struct.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "flex/core/config.hpp"
+#include "flex/infer/config.hpp"
+
+namespace flex {
+class Deck;
+class DeckSchema;
+}  // namespace flex
+
+namespace flex::validate {
+
+// validate.* and infer::declare_keys (run.* are the CLI's).
+void declare_keys(DeckSchema& schema);
+
+struct ValidateConfig {
+  RunSettings run;
+  std::vector<std::string> checks = {"all"};  // names or prefixes of checks(); "all" selects every check
+  long grid = 64;                             // DNS convergence grid (the coarse one is half of it)
+  std::string fixtures;  // folder with parity_tiny.pt/.h5; "" : none given or found (model.parity skipped)
+  std::string report;    // <run.output_dir>/<validate.report>: the reports' path without extension
+  infer::InferConfig infer;  // sr.skill samples as `flex infer` would with these keys
+
+  // validate.checks = all: a check missing its inputs is skipped, not an error.
+  bool everything() const;
+  bool selects(const std::string& check) const;
+};
+
+// Reads and validates every key; unknown check names are an InputError.
+ValidateConfig read_config(const Deck& deck);
+
+}  // namespace flex::validate

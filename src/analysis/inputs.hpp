@@ -1,0 +1,46 @@
+// The files of an analysis, opened collectively and checked against each other
+// and against the config: the checks that need the files (channel counts,
+// snapshot ranges, the SSIM window against the field size) name the deck key
+// they concern.
+#pragma once
+
+#include <mpi.h>
+
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "flex/analysis/config.hpp"
+#include "flex/io/fields.hpp"
+
+namespace flex::analysis {
+
+// Channel names (the truth file's `channels` attribute, else u, v, w for three
+// channels, w for one, c<i> otherwise) and where u, v and the vorticity are
+// (-1: absent).
+struct Channels {
+  std::vector<std::string> names;
+  long u = -1, v = -1, w = -1;
+};
+
+struct Inputs {
+  explicit Inputs(io::FieldReader truth_file) : truth(std::move(truth_file)) {}
+
+  io::FieldReader truth;
+  std::unique_ptr<io::FieldReader> prediction;  // null: no prediction file
+  std::vector<io::FieldReader> ensemble;
+  io::FieldShape shape;        // the truth's; every other file matches it in C, H, W
+  Channels channels;
+  std::vector<long> analysed;  // channels given point-wise and ensemble metrics
+  long members = 0;            // ensemble members per sample (0: no ensemble)
+  long count = 0;              // samples analysed
+
+  // A prediction file, or else the ensemble mean.
+  bool has_prediction() const { return prediction || !ensemble.empty(); }
+};
+
+// Opens every input of `config` (collective over comm) and checks it.
+Inputs open_inputs(const AnalyzeConfig& config, MPI_Comm comm);
+
+}  // namespace flex::analysis

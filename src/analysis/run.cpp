@@ -1,0 +1,220 @@
+// The per-sample loop of `flex analyze`: each sample read as this rank's row
+// slab of every channel, the kernels run on it, their results appended to the
+// tables and series that summary.cpp writes out.
+#include "flex/analysis/run.hpp"
+
+#include <map>
+#include <memory>
+
+#include "flex/analysis/ensemble.hpp"
+#include "flex/analysis/metrics.hpp"
+#include "flex/analysis/spectrum.hpp"
+#include "flex/core/collectives.hpp"
+#include "flex/core/error.hpp"
+#include "flex/core/log.hpp"
+#include "flex/core/output.hpp"
+#include "flex/core/profiler.hpp"
+#include "inputs.hpp"
+#include "sample_reader.hpp"
+#include "summary.hpp"
+
+namespace flex::analysis {
+
+namespace {
+
+// What runs on every sample: the metrics asked for that the inputs allow.
+struct Plan {
+  bool continuity = false, spectrum = false, ensemble = false;
+};
+
+Plan plan_of(const AnalyzeConfig& config, const Inputs& in) {
+  const Channels& ch = in.channels;
+  Plan p;
+  p.continuity = config.wants("continuity") && ch.u >= 0 && ch.v >= 0;
+  if (config.wants("continuity") && !p.continuity)
+    log::warn(in.truth.path(), ": no u and v channels (set analyze.u_channel, analyze.v_channel); continuity skipped");
+  if (config.wants("spectrum") && ch.w < 0 && (ch.u < 0 || ch.v < 0))
+    log::warn(in.truth.path(), ": no vorticity or u, v channels (set analyze.*_channel); spectra skipped");
+  if (config.wants("ensemble") && in.ensemble.empty())
+    log::warn(config.run.deck_source, ": 'ensemble' asked for, but analyze.ensemble is empty");
+  p.spectrum = config.wants("spectrum");
+  p.ensemble = config.wants("ensemble") && !in.ensemble.empty();
+  return p;
+}
+
+// This rank's planes of one sample.
+struct Sample {
+  long index = 0, truth_snapshot = 0, prediction_snapshot = 0;
+  Planes truth, prediction, members;
+  std::map<long, OwnedPlane> ensemble_mean;  // per channel, made when first asked for
+};
+
+// What lasts over the samples: the reader, the spectrum's FFT plan, the results.
+class Analysis {
+ public:
+  Analysis(const AnalyzeConfig& config, const Inputs& in, const Plan& plan, MPI_Comm comm, comm::Range rows)
+      : config_(config),
+        in_(in),
+        plan_(plan),
+        comm_(comm),
+        rows_(rows),
+        reader_(comm, in.shape, rows.begin, rows.size()),
+        results_(config) {
+    if (plan.spectrum)
+      spectra_ = std::make_unique<SpectrumEngine>(in.shape.h, in.shape.w, comm, SpectrumOptions{config.spectrum_axes});
+    ssim_.window = config.ssim_window;
+    ssim_.sigma = config.ssim_sigma;
+  }
+
+  void analyse(long j) {
+    Sample s;
+    s.index = j;
+    s.truth_snapshot = config_.first + j * config_.stride;
+    s.prediction_snapshot = config_.prediction_first + j * config_.stride;
+    {
+      FLEX_PROFILE("analyze::read");
+      s.truth = reader_.read_all_channels(in_.truth, s.truth_snapshot);
+      if (in_.prediction) s.prediction = reader_.read_all_channels(*in_.prediction, s.prediction_snapshot);
+      if (!in_.ensemble.empty())
+        s.members = reader_.read_members(in_.ensemble, config_.ensemble_members, s.prediction_snapshot, in_.members);
+    }
+    log::Fields progress;
+    for (long c : in_.analysed) channel(s, c, progress);
+    if (plan_.continuity) continuity(s);
+    if (plan_.spectrum) spectra(s);
+    log::progress("analyze", j, progress);
+  }
+
+  const Results& results() const { return results_; }
+
+ private:
+  // Channel c of the prediction file, else of the ensemble mean.
+  Slab predicted(Sample& s, long c) {
+    if (in_.prediction) return s.prediction.slab(c);
+    auto it = s.ensemble_mean.find(c);
+    if (it == s.ensemble_mean.end()) it = s.ensemble_mean.emplace(c, ensemble_mean(s.members.members(c))).first;
+    return Slab{it->second, rows_.begin, in_.shape.h, comm_};
+  }
+
+  // The map analyze.normalise applies to both fields before a metric.
+  Affine normalisation(const Sample& s, long c, const Slab& truth) const {
+    if (config_.normalise == "sample") {
+      const Moments m = moments(truth);
+      FLEX_REQUIRE(m.std > 0, in_.truth.path() << ": snapshot " << s.truth_snapshot << " channel "
+                                               << in_.channels.names[c]
+                                               << " is constant; analyze.normalise = sample cannot z-score it");
+      return {1.0 / m.std, -m.mean / m.std};
+    }
+    if (config_.normalise == "given") {
+      const double sd = config_.given_std[c];
+      return {1.0 / sd, -config_.given_mean[c] / sd};
+    }
+    return {};
+  }
+
+  // Point-wise and ensemble metrics of channel c.
+  void channel(Sample& s, long c, log::Fields& progress) {
+    FLEX_PROFILE("analyze::metrics");
+    const std::string& name = in_.channels.names[c];
+    const Slab ts = s.truth.slab(c);
+    const Affine a = normalisation(s, c, ts);
+    auto& acc = results_.per_channel[c];
+    if (in_.has_prediction() && (results_.has_metric_columns() || config_.wants("skill"))) {
+      const Slab ps = predicted(s, c);
+      const PairMetrics m = pair_metrics(ts, ps, a);
+      std::map<std::string, double> values = {{"rfne", m.rfne}, {"pcc", m.pcc},   {"mse", m.mse},
+                                              {"rmse", m.rmse}, {"psnr", m.psnr}, {"linf", m.linf}};
+      if (config_.wants("ssim")) values["ssim"] = ssim(ts, ps, a, ssim_);
+      if (results_.has_metric_columns()) {
+        auto& row = results_.metrics.row() << s.index << s.truth_snapshot
+                                           << (in_.prediction ? s.prediction_snapshot : -1L) << name;
+        for (size_t k = 4; k < results_.metric_columns.size(); ++k) row << values.at(results_.metric_columns[k]);
+      }
+      for (const auto& [metric, v] : values) acc[metric].push_back(v);
+      if (config_.wants("pcc") || config_.wants("skill")) progress.push_back({"pcc_" + name, m.pcc});
+      if (config_.wants("rfne")) progress.push_back({"rfne_" + name, m.rfne});
+    }
+    if (plan_.ensemble) {
+      FLEX_PROFILE("analyze::ensemble");
+      const EnsembleStats e = ensemble_statistics(ts, s.members.members(c), a, config_.pull_bins, config_.pull_range);
+      results_.ensemble.row() << s.index << name << e.members << e.rmse << e.spread << e.ssr << e.crps << e.pull_mean
+                              << e.pull_std;
+      for (const auto& [metric, v] : std::map<std::string, double>{{"ens_rmse", e.rmse}, {"ens_spread", e.spread},
+                                                                   {"ens_ssr", e.ssr},   {"ens_crps", e.crps},
+                                                                   {"ens_pull_std", e.pull_std}})
+        acc[metric].push_back(v);
+      results_.add_pulls(c, e.pull);
+      progress.push_back({"crps_" + name, e.crps});
+    }
+  }
+
+  // mean((du/dx + dv/dy)^2) of the truth and the prediction, on the physical fields.
+  void continuity(Sample& s) {
+    FLEX_PROFILE("analyze::continuity");
+    const Channels& ch = in_.channels;
+    const double dx = config_.domain_length / in_.shape.h, dy = config_.domain_length / in_.shape.w;
+    const double et = continuity_error(s.truth.slab(ch.u), s.truth.slab(ch.v), dx, dy);
+    results_.continuity.row() << s.index << "truth" << et;
+    results_.continuity_error["truth"].push_back(et);
+    if (in_.has_prediction()) {
+      const double ep = continuity_error(predicted(s, ch.u), predicted(s, ch.v), dx, dy);
+      results_.continuity.row() << s.index << "prediction" << ep;
+      results_.continuity_error["prediction"].push_back(ep);
+    }
+  }
+
+  void spectra(Sample& s) {
+    FLEX_PROFILE("analyze::spectrum");
+    const Channels& ch = in_.channels;
+    auto add = [&](const char* field, const char* kind, const Spectrum& e) {
+      for (size_t k = 0; k < e.k.size(); ++k)
+        results_.spectra.row() << s.index << field << kind << static_cast<long>(e.k[k]) << e.modes[k] << e.energy[k];
+    };
+    if (ch.w >= 0) {
+      add("truth", "vorticity", spectra_->vorticity(s.truth.slab(ch.w)));
+      if (in_.has_prediction()) add("prediction", "vorticity", spectra_->vorticity(predicted(s, ch.w)));
+    }
+    if (ch.u >= 0 && ch.v >= 0) {
+      add("truth", "velocity", spectra_->velocity(s.truth.slab(ch.u), s.truth.slab(ch.v)));
+      if (in_.has_prediction())
+        add("prediction", "velocity", spectra_->velocity(predicted(s, ch.u), predicted(s, ch.v)));
+    }
+  }
+
+  const AnalyzeConfig& config_;
+  const Inputs& in_;
+  const Plan plan_;
+  const MPI_Comm comm_;
+  const comm::Range rows_;
+  const SampleReader reader_;
+  std::unique_ptr<SpectrumEngine> spectra_;
+  SsimOptions ssim_;
+  Results results_;
+};
+
+}  // namespace
+
+int run(const AnalyzeConfig& config, MPI_Comm comm) {
+  FLEX_PROFILE("analyze");
+  int rank = 0, ranks = 1;
+  FLEX_CHECK_MPI(MPI_Comm_rank(comm, &rank));
+  FLEX_CHECK_MPI(MPI_Comm_size(comm, &ranks));
+  const Inputs in = open_inputs(config, comm);
+  const Plan plan = plan_of(config, in);
+
+  // Fail on an existing file before any work.
+  for (const auto& path : config.outputs().all()) output::ensure_writable(path, config.run.overwrite);
+
+  const io::FieldShape& shape = in.shape;
+  log::info("analyze: ", in.count, " sample(s) of ", in.truth.path(), " [", shape.n, ", ", shape.c, ", ", shape.h,
+            ", ", shape.w, "]", in.prediction ? " vs " + in.prediction->path() : std::string(),
+            in.ensemble.empty() ? std::string() : ", ensemble of " + std::to_string(in.members), " on ", ranks,
+            " rank(s)");
+
+  Analysis analysis(config, in, plan, comm, comm::share(shape.h, rank, ranks));
+  for (long j = 0; j < in.count; ++j) analysis.analyse(j);
+  write_outputs(config, in, analysis.results(), comm);
+  return 0;
+}
+
+}  // namespace flex::analysis

@@ -1,0 +1,33 @@
+#include "flex/core/config.hpp"
+
+#include "flex/core/deck.hpp"
+
+namespace flex {
+
+void declare_run_keys(DeckSchema& s) {
+  s.add_int("run.seed", 1234, "the one seed every random stream of the run derives from").range(0, {});
+  s.add_path("run.output_dir", "flex-output", "directory for every output of the run");
+  s.add_bool("run.overwrite", false, "replace existing outputs (written atomically either way)");
+  s.add_int("run.threads", 0, "CPU threads per rank for LibTorch/OpenMP (0: OMP_NUM_THREADS or all cores)")
+      .range(0, 4096);
+  s.add_choice("run.device", "cpu", {"cpu", "cuda"},
+               "where tensors live; cuda picks GPU (local rank mod GPUs per node)");
+  s.add_bool("run.profile", true, "print the region timer table (min/avg/max over ranks) at exit");
+  s.add_bool("run.quiet", false, "suppress informational output on rank 0");
+}
+
+RunSettings read_run_settings(const Deck& deck) {
+  RunSettings r;
+  r.seed = static_cast<std::uint64_t>(deck.get_int("run.seed"));
+  r.output_dir = deck.get_string("run.output_dir");
+  r.overwrite = deck.get_bool("run.overwrite");
+  r.threads = deck.get_int("run.threads");
+  r.device = deck.get_string("run.device");
+  r.profile = deck.get_bool("run.profile");
+  r.quiet = deck.get_bool("run.quiet");
+  r.deck_source = deck.source();
+  r.deck_text = deck.resolved_text();
+  return r;
+}
+
+}  // namespace flex

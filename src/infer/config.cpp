@@ -1,0 +1,112 @@
+#include "flex/infer/config.hpp"
+
+#include <filesystem>
+
+#include "flex/core/deck.hpp"
+#include "flex/core/error.hpp"
+#include "flex/model/config.hpp"
+
+namespace flex::infer {
+
+void declare_keys(DeckSchema& s) {
+  s.add_choice("infer.task", "sr", {"sr", "fc"}, "super-resolution (sr) or autoregressive forecasting (fc)");
+  s.add_path("infer.input", "", "field file to start from (high-res truth, e.g. `flex dns` output)");
+  s.add_string("infer.dataset", "", "dataset in infer.input (empty: `fields`, else `w`)");
+  s.add_int("infer.channel", 2, "channel of infer.input to predict (2: vorticity of u,v,w files)").range(0, {});
+  s.add_bool("infer.lowres_input", false,
+             "sr: infer.input already holds the low-res field (no truth); false: subsample the truth");
+  s.add_string("infer.snapshots", "all",
+               "sr: snapshots to super-resolve (all | even | odd | a:b[:s],...); fc: the list rollouts step through");
+  s.add_int("infer.start", 1, "fc: position in the snapshot list of the last known frame").range(1, {});
+  s.add_int("infer.rollout", 10, "fc: autoregressive steps").range(1, {});
+  s.add_int("infer.horizon", 1, "fc: positions in the snapshot list per step (as trained)").range(1, {});
+  s.add_int("infer.factor", 8, "sr: subsampling factor (every factor-th point)").range(1, 64);
+  s.add_path("infer.checkpoint", "", "weights in the reference state-dict format (e.g. `flex train`'s EMA export)");
+  s.add_int("infer.halo", -1, "patch overlap on each side in pixels (-1: patch/8)").range(-1, {});
+  s.add_choice("infer.boundary", "periodic", {"periodic", "reflect"}, "how patches extend past the field edge");
+  s.add_int("infer.batch", 4, "patches per network call").range(1, 4096);
+  s.add_int("infer.members", 1, "ensemble members (different noise); mean = prediction, std = uncertainty")
+      .range(1, 1024);
+  s.add_int("infer.steps", 2, "DDIM sampling steps").range(1, 1000);
+  s.add_choice("infer.parameterisation", "v", {"v", "eps", "x"}, "what the network was trained to predict");
+  s.add_real("infer.norm_std", 5.4574137, "fields are divided by it before the network (SPEC §3)").range(1e-12, {});
+  s.add_real("infer.re", 0.0, "Reynolds number for conditioning (0: the file's `Re` attribute)").range(0, {});
+  s.add_choice("infer.re_scaling", "log10", {"log10", "linear"}, "Reynolds conditioning scale, as trained");
+  s.add_path("infer.output", "prediction.h5", "prediction file (relative paths under run.output_dir)");
+  model::declare_model_keys(s);
+  model::declare_backbone_keys(s);
+}
+
+std::string InferConfig::about(const std::string& key) const {
+  const auto it = origin.find(key);
+  return (it == origin.end() ? run.deck_source : it->second) + ": key '" + key + "'";
+}
+
+std::vector<std::string> InferConfig::missing_inputs() const {
+  std::vector<std::string> out;
+  if (input.empty()) out.push_back("infer.input");
+  if (checkpoint.empty()) out.push_back("infer.checkpoint");
+  return out;
+}
+
+void InferConfig::require_inputs() const {
+  FLEX_REQUIRE(!input.empty(), about("infer.input") << " is required (a field file)");
+  FLEX_REQUIRE(!checkpoint.empty(), about("infer.checkpoint") << " is required (a .pt state dict)");
+}
+
+InferConfig read_config(const Deck& deck) {
+  namespace fs = std::filesystem;
+  InferConfig c;
+  c.run = read_run_settings(deck);
+  for (const auto& key : {"infer.input", "infer.channel", "infer.lowres_input", "infer.snapshots", "infer.start",
+                          "infer.factor", "infer.checkpoint", "infer.halo", "infer.re", "model.tasks"})
+    c.origin[key] = deck.where(key);
+
+  c.model = model::backbone_config_from_deck(deck);
+  c.task = deck.get_string("infer.task") == "sr" ? Task::SuperResolution : Task::Forecast;
+  c.input = deck.get_string("infer.input");
+  FLEX_REQUIRE(c.input.empty() || fs::exists(c.input), c.about("infer.input") << " = " << c.input
+                                                                              << " does not exist");
+  c.dataset = deck.get_string("infer.dataset");
+  c.channel = deck.get_int("infer.channel");
+  c.lowres_input = deck.get_bool("infer.lowres_input");
+  c.snapshots = deck.get_string("infer.snapshots");
+  c.start = deck.get_int("infer.start");
+  c.rollout = deck.get_int("infer.rollout");
+  c.horizon = deck.get_int("infer.horizon");
+  FLEX_REQUIRE(c.task != Task::Forecast || c.start >= c.horizon,
+               c.about("infer.start") << " = " << c.start << " is before infer.horizon = " << c.horizon
+                                      << ": the first step needs the frame at start - horizon");
+  c.factor = deck.get_int("infer.factor");
+  c.checkpoint = deck.get_string("infer.checkpoint");
+  FLEX_REQUIRE(c.checkpoint.empty() || fs::exists(c.checkpoint),
+               c.about("infer.checkpoint") << " = " << c.checkpoint << " does not exist");
+
+  const long patch = c.model.flex.img;
+  const long halo = deck.get_int("infer.halo");
+  c.halo = halo < 0 ? patch / 8 : halo;
+  FLEX_REQUIRE(2 * c.halo < patch, c.about("infer.halo") << " = " << halo << " must be below half the patch (model.img = "
+                                                         << patch << ")");
+  c.boundary = deck.get_string("infer.boundary") == "periodic" ? decomp::Boundary::Periodic : decomp::Boundary::Reflect;
+  c.batch = deck.get_int("infer.batch");
+  c.members = deck.get_int("infer.members");
+  c.steps = deck.get_int("infer.steps");
+  c.parameterisation = diffusion::parse_parameterisation(deck.get_string("infer.parameterisation"));
+  c.norm_std = deck.get_real("infer.norm_std");
+  c.re = deck.get_real("infer.re");
+  c.re_scaling = deck.get_string("infer.re_scaling") == "log10" ? data::ReScaling::Log10 : data::ReScaling::Linear;
+
+  // Inference conditions on the Reynolds number alone (no step or factor scalar).
+  data::SampleConfig sample;
+  sample.re_scaling = c.re_scaling;
+  FLEX_REQUIRE(data::conditioning_count(sample) == c.model.flex.n_cond_scalars,
+               deck.where("model.cond_scalars") << ": key 'model.cond_scalars' = " << c.model.flex.n_cond_scalars
+                                                << " but inference conditions on " << data::conditioning_count(sample)
+                                                << " scalar(s)");
+
+  const fs::path out(deck.get_string("infer.output"));
+  c.output = out.is_absolute() ? out.string() : (fs::path(c.run.output_dir) / out).string();
+  return c;
+}
+
+}  // namespace flex::infer

@@ -1,0 +1,66 @@
+#include "job.hpp"
+
+#include <torch/torch.h>
+
+#include <cmath>
+#include <string>
+
+#include "flex/core/error.hpp"
+#include "flex/core/log.hpp"
+#include "flex/core/output.hpp"
+#include "flex/data/dataset.hpp"
+
+namespace flex::infer {
+
+Job open_job(const InferConfig& c, Task task, c10::Device device, MPI_Comm comm) {
+  c.require_inputs();
+  const bool sr = task == Task::SuperResolution;
+  io::FieldReader reader(c.input, comm, c.dataset);
+  const auto shape = reader.shape();
+  FLEX_REQUIRE(c.channel < shape.c, c.about("infer.channel") << " = " << c.channel << " but " << c.input << " has "
+                                                              << shape.c << " channel(s)");
+  const bool lowres = sr && c.lowres_input;
+  FLEX_REQUIRE(!sr || lowres || (shape.h % c.factor == 0 && shape.w % c.factor == 0),
+               c.about("infer.factor") << " = " << c.factor << ": the field " << shape.h << "x" << shape.w << " of "
+                                       << c.input << " is not divisible by it");
+  const long H = lowres ? shape.h * c.factor : shape.h, W = lowres ? shape.w * c.factor : shape.w;
+  const long patch = c.model.flex.img;
+  decomp::Tiling tiling({H, W, patch, c.halo, c.boundary});
+  auto snapshots = data::select_snapshots(c.snapshots, shape.n, c.about("infer.snapshots"));
+  FLEX_REQUIRE(!snapshots.empty(), c.about("infer.snapshots") << " selects no snapshot of " << c.input);
+  const auto n_pos = static_cast<long>(snapshots.size());
+  FLEX_REQUIRE(sr || c.start < n_pos, c.about("infer.start") << " = " << c.start << " needs start < " << n_pos
+                                                              << " (the snapshot list's length)");
+
+  auto sampling = make_sampling(c, device, task, reynolds_of(c, reader));
+  OutputSpec out;
+  out.path = c.output;
+  out.snapshots = sr ? n_pos : c.rollout;
+  out.height = H, out.width = W, out.members = sampling.members;
+  out.with_truth = sr && !lowres;
+  out.overwrite = c.run.overwrite;
+  out.dx = 2 * M_PI / static_cast<double>(H);
+  int ranks = 1;
+  FLEX_CHECK_MPI(MPI_Comm_size(comm, &ranks));
+  log::info("infer: ", sr ? "super-resolution x" + std::to_string(c.factor) : std::string("forecast"), " of ", c.input,
+            " (", H, "x", W, ") with ", model::describe(sampling.config), "; ", tiling.count(), " patches of ", patch,
+            "^2, halo ", c.halo, ", ", sampling.members, " member(s), ", sampling.sampler.steps, " DDIM steps, ",
+            ranks, " rank(s)");
+  return Job{std::move(reader), std::move(sampling), std::move(tiling), std::move(snapshots), out};
+}
+
+at::Tensor read_plane(const io::FieldReader& reader, long n, long channel) {
+  const auto s = reader.shape();
+  auto plane = torch::empty({s.h, s.w}, torch::kFloat32);
+  reader.read(io::Hyperslab{n, 1, channel, 1, 0, s.h, 0, s.w}, plane.data_ptr<float>());
+  return plane;
+}
+
+void finish(const InferConfig& c, const OutputSpec& out, MPI_Comm comm) {
+  int rank = 0;
+  FLEX_CHECK_MPI(MPI_Comm_rank(comm, &rank));
+  if (rank == 0) output::write_text_atomic(output::resolved_deck_path(out.path), c.run.deck_text);
+  log::info("infer: wrote ", out.path);
+}
+
+}  // namespace flex::infer

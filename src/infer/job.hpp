@@ -1,0 +1,43 @@
+// What super-resolution and forecasting share once the input file is open:
+// the network and sampler, the tiling of the full-resolution field, the
+// selected snapshots and the shape of the output files.
+#pragma once
+
+#include <ATen/core/Tensor.h>
+#include <c10/core/Device.h>
+#include <mpi.h>
+
+#include <cstdint>
+#include <vector>
+
+#include "flex/decomp/tiling.hpp"
+#include "flex/infer/config.hpp"
+#include "flex/infer/outputs.hpp"
+#include "flex/infer/sampling.hpp"
+#include "flex/io/fields.hpp"
+
+namespace flex::infer {
+
+struct Job {
+  io::FieldReader reader;
+  Sampling sampling;
+  decomp::Tiling tiling;
+  std::vector<std::int64_t> snapshots;  // config.snapshots resolved against the input
+  OutputSpec out;
+};
+
+// Opens config.input and checks it against the config (errors name the key)
+// before loading the network for `task`; logs the one set-up line. Collective.
+Job open_job(const InferConfig& config, Task task, c10::Device device, MPI_Comm comm);
+
+// Channel `channel` of snapshot `n`, as stored: [H, W] float32.
+at::Tensor read_plane(const io::FieldReader& reader, long n, long channel);
+
+// After the field files are closed: the resolved deck beside them (rank 0)
+// and the closing log line.
+void finish(const InferConfig& config, const OutputSpec& out, MPI_Comm comm);
+
+// `flex infer` with infer.task = fc: every member rolls out on its own.
+void forecast_file(const InferConfig& config, c10::Device device, MPI_Comm comm);
+
+}  // namespace flex::infer

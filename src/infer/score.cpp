@@ -1,0 +1,48 @@
+#include "flex/infer/score.hpp"
+
+#include <torch/torch.h>
+
+#include <type_traits>
+
+#include "flex/analysis/metrics.hpp"
+#include "flex/core/error.hpp"
+
+namespace flex::infer {
+
+namespace {
+
+using DevicePlane = Kokkos::View<float**, Kokkos::LayoutRight, analysis::MemSpace>;
+
+// `plane` (contiguous float32 on the CPU) where the kernels read: the tensor's
+// own buffer on the host, one copy into `copy` for a device build of Kokkos.
+analysis::ConstPlane in_kernel_memory(const at::Tensor& plane, DevicePlane& copy) {
+  const long rows = plane.size(0), cols = plane.size(1);
+  const float* data = plane.data_ptr<float>();
+  if constexpr (std::is_same<analysis::MemSpace, Kokkos::HostSpace>::value) {
+    return analysis::wrap_plane(data, rows, cols);
+  } else {
+    copy = DevicePlane(Kokkos::view_alloc(Kokkos::WithoutInitializing, "infer::score"), rows, cols);
+    Kokkos::deep_copy(copy, Kokkos::View<const float**, Kokkos::LayoutRight, Kokkos::HostSpace, analysis::Unmanaged>(
+                                data, rows, cols));
+    return analysis::wrap_plane(copy.data(), rows, cols);
+  }
+}
+
+}  // namespace
+
+PlaneScore score(const at::Tensor& prediction, const at::Tensor& truth) {
+  FLEX_CHECK(prediction.dim() == 2 && prediction.sizes() == truth.sizes(),
+             "score: prediction " << prediction.sizes() << " and truth " << truth.sizes() << " must be equal [H, W]");
+  const auto p = prediction.to(torch::kCPU, torch::kFloat32).contiguous();
+  const auto y = truth.to(torch::kCPU, torch::kFloat32).contiguous();
+  DevicePlane p_copy, y_copy;
+  // Every rank holds the whole plane: a one-rank slab (MPI_COMM_SELF) scores
+  // it as is; over the job's communicator each rank's copy would count again.
+  const long rows = y.size(0);
+  const analysis::Slab ys{in_kernel_memory(y, y_copy), 0, rows, MPI_COMM_SELF};
+  const analysis::Slab ps{in_kernel_memory(p, p_copy), 0, rows, MPI_COMM_SELF};
+  const auto m = analysis::pair_metrics(ys, ps);
+  return {m.rfne, m.pcc};
+}
+
+}  // namespace flex::infer

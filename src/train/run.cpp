@@ -1,0 +1,132 @@
+#include "flex/train/run.hpp"
+
+#include <torch/torch.h>
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <memory>
+#include <vector>
+
+#include "flex/comm/communicator.hpp"
+#include "flex/comm/runtime.hpp"
+#include "flex/core/collectives.hpp"
+#include "flex/core/error.hpp"
+#include "flex/core/log.hpp"
+#include "flex/core/output.hpp"
+#include "flex/core/seed.hpp"
+#include "flex/data/dataset.hpp"
+#include "flex/model/backbone.hpp"
+#include "flex/train/flex_model.hpp"
+#include "flex/train/trainer.hpp"
+
+namespace fs = std::filesystem;
+
+namespace flex::train {
+
+namespace {
+
+// The split's files, each checked against the deck (channel, Re) as it is
+// opened. `channel` is decided by the first file when the deck leaves it at -1.
+std::vector<data::SourceEntry> open_sources(const DataConfig& d, const DataSplit& split, const std::string& deck,
+                                            std::int64_t* channel) {
+  std::vector<data::SourceEntry> out;
+  for (std::size_t i = 0; i < split.files.size(); ++i) {
+    const std::string& path = split.files[i];
+    FLEX_REQUIRE(fs::exists(path), split.files_origin << ": " << path << " does not exist");
+    std::shared_ptr<const data::FieldSource> src = data::open_field_file(path, d.dataset);
+    const double re = d.reynolds.empty() ? src->reynolds() : d.reynolds[i];
+    FLEX_REQUIRE(re > 0, path << " has no `Re` attribute: set data.re in " << deck);
+    if (*channel < 0) *channel = src->channels() == 3 ? 2 : 0;
+    FLEX_REQUIRE(*channel < src->channels(),
+                 d.channel_origin << " = " << *channel << " but " << path << " has " << src->channels());
+    out.push_back({src, re, data::select_snapshots(split.snapshots, src->snapshots(), split.snapshots_origin)});
+  }
+  return out;
+}
+
+// Std of the training residuals over the first samples of the (rank-shared) data set.
+double residual_std(const data::Dataset& d, std::int64_t samples, std::uint64_t seed, MPI_Comm comm) {
+  int rank = 0, ranks = 1;
+  MPI_Comm_rank(comm, &rank);
+  MPI_Comm_size(comm, &ranks);
+  double sum = 0, sq = 0, n = 0;
+  const std::int64_t count = std::min(samples, d.size());
+  for (std::int64_t i = rank; i < count; i += ranks) {
+    auto r = d.get(i, derive_seed(seed, Stream::kDataOrder, {99, static_cast<std::uint64_t>(i)})).residual.to(torch::kDouble);
+    sum += r.sum().item<double>();
+    sq += r.pow(2).sum().item<double>();
+    n += static_cast<double>(r.numel());
+  }
+  sum = comm::sum(sum, comm);
+  sq = comm::sum(sq, comm);
+  n = comm::sum(n, comm);
+  const double mean = sum / n;
+  return std::sqrt(std::max(sq / n - mean * mean, 1e-30));
+}
+
+// One training and one validation set per task, SR first; a task's
+// validation set is left out when empty or when validation is off.
+struct TrainingData {
+  std::vector<std::unique_ptr<data::Dataset>> owned;
+  std::vector<const data::Dataset*> train, valid;
+};
+
+TrainingData make_datasets(const TrainConfig& c, MPI_Comm comm) {
+  const DataConfig& d = c.data;
+  const std::string& deck = c.run.deck_source;
+  std::int64_t channel = d.channel;
+  auto train_sources = open_sources(d, d.train, deck, &channel);
+  auto valid_sources = open_sources(d, d.valid, deck, &channel);
+  data::SampleConfig sc = d.sample;
+  sc.channel = channel;
+  std::vector<Task> tasks;
+  if (c.backbone.flex.has_sr()) tasks.push_back(Task::SuperResolution);
+  if (c.backbone.flex.has_fc()) tasks.push_back(Task::Forecast);
+  if (d.norm_from_data) {
+    data::SampleConfig unit = sc;
+    unit.norm_std = 1.0;
+    data::Dataset probe(train_sources, tasks.front(), unit);
+    sc.norm_std = residual_std(probe, d.norm_samples, c.run.seed, comm);
+    log::info("train: normalisation std from ", std::min(d.norm_samples, probe.size()), " training residuals: ",
+              sc.norm_std);
+  }
+  TrainingData out;
+  for (auto t : tasks) {
+    out.owned.push_back(std::make_unique<data::Dataset>(train_sources, t, sc));
+    out.train.push_back(out.owned.back().get());
+    out.owned.push_back(std::make_unique<data::Dataset>(valid_sources, t, sc));
+    if (out.owned.back()->size() > 0 && c.trainer_options.validation_batches > 0)
+      out.valid.push_back(out.owned.back().get());
+  }
+  return out;
+}
+
+}  // namespace
+
+int run(const TrainConfig& config, MPI_Comm comm) {
+  const c10::Device device = comm::configure_runtime(config.run, comm);
+  const TrainingData data = make_datasets(config, comm);
+
+  model::Backbone net = model::make_backbone(config.backbone, derive_seed(config.run.seed, Stream::kModelInit, {}));
+  for (const data::Dataset* d : data.train)
+    FLEX_REQUIRE(net.has_task(d->task()), config.run.deck_source << ": " << model::describe(config.backbone)
+                                                                 << " cannot train task " << task_name(d->task())
+                                                                 << " (baselines are single-task: set model.tasks)");
+  net.module->to(device);
+  log::info("train: ", model::describe(config.backbone), ", ", model::count_parameters(*net.module),
+            " parameters, device ", device);
+  auto trainable = make_flex_train_model(net, device, config.model_options);
+
+  int rank = 0;
+  MPI_Comm_rank(comm, &rank);
+  if (rank == 0) {
+    fs::create_directories(config.run.output_dir);
+    output::write_text_atomic(config.deck_path(), config.run.deck_text);
+  }
+  auto communicator = comm::make_communicator(comm, device);
+  Trainer trainer(*trainable, *communicator, comm, data.train, data.valid, config.trainer_options);
+  return trainer.run().stopped_by_signal ? 3 : 0;
+}
+
+}  // namespace flex::train

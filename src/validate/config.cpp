@@ -1,0 +1,84 @@
+#include "flex/validate/config.hpp"
+
+#include <filesystem>
+#include <system_error>
+
+#include "flex/config.hpp"
+#include "flex/core/deck.hpp"
+#include "flex/core/error.hpp"
+#include "flex/validate/check.hpp"
+
+namespace flex::validate {
+
+namespace fs = std::filesystem;
+
+void declare_keys(DeckSchema& s) {
+  std::string names;
+  for (const auto& c : checks()) names += std::string(names.empty() ? "" : ", ") + c.name;
+  s.add_string("validate.checks", "all", "checks to run: all, or a comma list of names or prefixes (" + names + ")");
+  s.add_int("validate.grid", 64, "grid of the DNS convergence checks (the coarse grid is half of it)").range(16, 4096);
+  s.add_path("validate.fixtures", "",
+             "folder with the reference parity fixture (parity_tiny.pt, parity_tiny.h5); empty: the installed "
+             "share/flex/fixtures, else the source tree's tests/fixtures");
+  s.add_string("validate.report", "validation_report", "report stem under run.output_dir: <stem>.md and <stem>.json");
+  // The SR skill check samples like `flex infer`: its infer.* and model.* keys.
+  infer::declare_keys(s);
+}
+
+namespace {
+
+bool matches(const std::string& name, const std::string& wanted) {
+  return wanted == "all" || name == wanted || name.rfind(wanted + ".", 0) == 0;
+}
+
+bool holds_fixture(const fs::path& dir) {
+  std::error_code ec;
+  return fs::is_regular_file(dir / "parity_tiny.pt", ec) && fs::is_regular_file(dir / "parity_tiny.h5", ec);
+}
+
+// The fixture shipped with flex: beside the installed executable first (the
+// tree a site runs), then the source tree this build came from.
+std::string default_fixtures() {
+  std::vector<fs::path> candidates;
+  std::error_code ec;
+  const auto exe = fs::read_symlink("/proc/self/exe", ec);
+  if (!ec) candidates.push_back(exe.parent_path() / ".." / "share" / "flex" / "fixtures");
+#ifdef FLEX_SOURCE_FIXTURE_DIR
+  candidates.emplace_back(FLEX_SOURCE_FIXTURE_DIR);
+#endif
+  for (const auto& dir : candidates)
+    if (holds_fixture(dir)) return dir.lexically_normal().string();
+  return "";
+}
+
+}  // namespace
+
+bool ValidateConfig::everything() const { return checks.size() == 1 && checks[0] == "all"; }
+
+bool ValidateConfig::selects(const std::string& check) const {
+  for (const auto& w : checks)
+    if (matches(check, w)) return true;
+  return false;
+}
+
+ValidateConfig read_config(const Deck& deck) {
+  ValidateConfig c;
+  c.run = read_run_settings(deck);
+  c.checks = deck.get_strings("validate.checks");
+  FLEX_REQUIRE(!c.checks.empty(), deck.where("validate.checks") << ": key 'validate.checks' is empty (all, or names)");
+  for (const auto& w : c.checks) {
+    bool known = false;
+    for (const auto& check : checks()) known = known || matches(check.name, w);
+    FLEX_REQUIRE(known, deck.where("validate.checks") << ": key 'validate.checks' names unknown check '" << w << "'");
+  }
+  c.grid = deck.get_int("validate.grid");
+  c.fixtures = deck.get_string("validate.fixtures");
+  if (c.fixtures.empty()) c.fixtures = default_fixtures();
+  const auto stem = deck.get_string("validate.report");
+  FLEX_REQUIRE(!stem.empty(), deck.where("validate.report") << ": key 'validate.report' is empty (a file stem)");
+  c.report = (fs::path(c.run.output_dir) / stem).string();
+  c.infer = infer::read_config(deck);
+  return c;
+}
+
+}  // namespace flex::validate

@@ -1,0 +1,89 @@
+// The `flex validate` deck and report: check selection, the parity fixture
+// found without validate.fixtures, and a JSON report that tools can parse.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <filesystem>
+#include <limits>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "flex/config.hpp"
+#include "flex/core/config.hpp"
+#include "flex/core/deck.hpp"
+#include "flex/core/error.hpp"
+#include "flex/validate/config.hpp"
+#include "flex/validate/report.hpp"
+
+namespace flex::validate {
+namespace {
+
+Deck deck_with(std::vector<std::string> overrides) {
+  DeckSchema schema;
+  declare_run_keys(schema);
+  declare_keys(schema);
+  overrides.insert(overrides.begin(), "run.output_dir=/tmp/flex-validate-config");
+  return Deck::parse(schema, "", overrides);
+}
+
+TEST(ValidateConfig, SelectsChecksByNameOrPrefix) {
+  const auto all = read_config(deck_with({}));
+  EXPECT_TRUE(all.everything());
+  EXPECT_TRUE(all.selects("sr.skill"));
+  EXPECT_EQ(all.report, "/tmp/flex-validate-config/validation_report");
+  EXPECT_EQ(all.infer.output, "/tmp/flex-validate-config/prediction.h5");  // beside the report, not over it
+
+  const auto some = read_config(deck_with({"validate.checks=dns, model.parity"}));
+  EXPECT_FALSE(some.everything());
+  EXPECT_TRUE(some.selects("dns.kraichnan"));
+  EXPECT_TRUE(some.selects("model.parity"));
+  EXPECT_FALSE(some.selects("model.parameter_count"));
+  EXPECT_FALSE(some.selects("dnsx.other"));
+}
+
+TEST(ValidateConfig, UnknownChecksNameTheKey) {
+  try {
+    read_config(deck_with({"validate.checks=dns,dns.nope"}));
+    FAIL() << "an unknown check was accepted";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("command line: key 'validate.checks' names unknown check 'dns.nope'"),
+              std::string::npos)
+        << e.what();
+  }
+}
+
+TEST(ValidateConfig, FixturesDefaultToTheShippedOnes) {
+  EXPECT_EQ(read_config(deck_with({"validate.fixtures=/my/fixtures"})).fixtures, "/my/fixtures");
+#ifdef FLEX_SOURCE_FIXTURE_DIR
+  // The test executable is not installed: the source tree's copy is found.
+  namespace fs = std::filesystem;
+  EXPECT_EQ(fs::path(read_config(deck_with({})).fixtures), fs::path(FLEX_SOURCE_FIXTURE_DIR).lexically_normal());
+#endif
+}
+
+TEST(ValidateReport, JsonParsesWithTheDocumentedKeys) {
+  const ReportHeader header{"1.2.3", "openblas", "cpu", "suite \"ci\".ini", 2};
+  std::vector<Result> results = {
+      {"dns.poisson_inverse", "max |r|", 1e-14, "<= 1e-10", true, "", 0.5, false},
+      {"sr.skill_vs_bicubic", "ratio", std::numeric_limits<double>::quiet_NaN(), "<= 1", false, "line\nbreak", 2.0,
+       false},
+      {"model.parity", "parity", 0.0, "needs validate.fixtures", false, "not configured", 0.0, true}};
+  const auto j = nlohmann::ordered_json::parse(json_report(header, results));
+  EXPECT_EQ(j.begin().key(), "flex_version");
+  EXPECT_EQ(j["flex_version"], "1.2.3");
+  EXPECT_EQ(j["ranks"], 2);
+  EXPECT_EQ(j["deck"], "suite \"ci\".ini");
+  EXPECT_EQ(j["passed"], false);
+  ASSERT_EQ(j["checks"].size(), 3u);
+  const auto& first = j["checks"][0];
+  for (const char* key : {"check", "quantity", "measured", "criterion", "passed", "skipped", "seconds", "note"})
+    EXPECT_TRUE(first.contains(key)) << key;
+  EXPECT_DOUBLE_EQ(first["measured"].get<double>(), 1e-14);
+  EXPECT_TRUE(j["checks"][1]["measured"].is_null());  // NaN: JSON has none
+  EXPECT_EQ(j["checks"][1]["note"], "line\nbreak");
+  EXPECT_EQ(j["checks"][2]["skipped"], true);
+}
+
+}  // namespace
+}  // namespace flex::validate
