@@ -13,6 +13,7 @@
 #include <ctime>
 #include <random>
 
+#include "flex/core/error.hpp"
 #include "flex/analysis/ensemble.hpp"
 #include "flex/analysis/metrics.hpp"
 #include "flex/analysis/spectrum.hpp"
@@ -39,11 +40,11 @@ double best_seconds(int repeats, MPI_Comm comm, const std::function<void()>& f) 
   f();  // warm-up: first touch, plans, caches
   double best = 1e300;
   for (int r = 0; r < repeats; ++r) {
-    MPI_Barrier(comm);
+    FLEX_CHECK_MPI(MPI_Barrier(comm));
     const double t0 = thread_cpu_seconds();
     f();
     Kokkos::fence();
-    best = std::min(best, comm::max(thread_cpu_seconds() - t0, comm));
+    best = std::min(best, mpi::max(thread_cpu_seconds() - t0, comm));
   }
   return best;
 }
@@ -67,13 +68,13 @@ int main(int argc, char** argv) {
   const long n = argc > 1 ? std::atol(argv[1]) : 2048;
   const int repeats = argc > 2 ? std::atoi(argv[2]) : 5;
   const MPI_Comm comm = env.comm();
-  const auto rows = comm::share(n, env.rank(), env.size());
+  const auto rows = mpi::share(n, env.rank(), env.size());
   if (env.is_root())
     std::printf("bench_analysis: %ld x %ld field, %d rank(s), Kokkos %s, best of %d (thread CPU time); BLAS %s\n", n, n, env.size(),
                 Kokkos::DefaultExecutionSpace::name(), repeats, sysinfo::active_blas().c_str());
 
   const Owned a = random_slab(rows.size(), n, 1 + env.rank()), b = random_slab(rows.size(), n, 101 + env.rank());
-  const Slab x{a, rows.begin, n, comm}, y{b, rows.begin, n, comm};
+  const SlabView x{a, rows.begin, n, comm}, y{b, rows.begin, n, comm};
 
   // --- 1. spectrum vs bare FFT ---------------------------------------------------
   dns::init_fftw_mpi();

@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "flex/core/error.hpp"
 #include "flex/core/collectives.hpp"
 #include "flex/core/environment.hpp"
 #include "flex/core/system_info.hpp"
@@ -33,10 +34,10 @@ double best_seconds(int repeats, MPI_Comm comm, const std::function<void()>& f) 
   f();  // warm-up: first touch, caches
   double best = 1e300;
   for (int r = 0; r < repeats; ++r) {
-    MPI_Barrier(comm);
+    FLEX_CHECK_MPI(MPI_Barrier(comm));
     const double t0 = MPI_Wtime();
     f();
-    best = std::min(best, comm::max(MPI_Wtime() - t0, comm));
+    best = std::min(best, mpi::max(MPI_Wtime() - t0, comm));
   }
   return best;
 }
@@ -69,8 +70,8 @@ double six_ffts_seconds(long n, MPI_Comm comm, int repeats, Planner planner) {
 
 Timing measure(long n, MPI_Comm comm, int repeats, Planner planner) {
   int rank = 0, size = 1;
-  MPI_Comm_rank(comm, &rank);
-  MPI_Comm_size(comm, &size);
+  FLEX_CHECK_MPI(MPI_Comm_rank(comm, &rank));
+  FLEX_CHECK_MPI(MPI_Comm_size(comm, &size));
   const Slab slab = Slab::of_rank(n, rank, size);
   Timing t;
   {
@@ -82,7 +83,7 @@ Timing measure(long n, MPI_Comm comm, int repeats, Planner planner) {
     ptrdiff_t a, b, c, d;
     const double fft_bytes = 16.0 * fftw_mpi_local_size_2d_transposed(n, n / 2 + 1, comm, &a, &b, &c, &d);
     const double field_bytes = 4.0 * 8.0 * (slab.rows + 2) * (n + 2);
-    t.bytes_per_point = comm::sum(fft_bytes + field_bytes, comm) / (static_cast<double>(n) * n);
+    t.bytes_per_point = mpi::sum(fft_bytes + field_bytes, comm) / (static_cast<double>(n) * n);
   }
   t.fft = six_ffts_seconds(n, comm, repeats, planner);
   return t;
@@ -120,14 +121,14 @@ int main(int argc, char** argv) {
     // One rank alone (the others wait), then every rank.
     Timing single;
     if (env.is_root()) single = measure(n, MPI_COMM_SELF, repeats, planner);
-    comm::idle_barrier(env.comm());  // rank 0 ran alone: keep the cores free for it
+    mpi::idle_barrier(env.comm());  // rank 0 ran alone: keep the cores free for it
     const double rss_single = static_cast<double>(sysinfo::peak_rss_bytes()) / (static_cast<double>(n) * n);
     if (env.is_root())
       std::printf("%6ld %5d %11.3f %11.3f %9.2f %9.1f %12.1f %8s\n", n, 1, 1e3 * single.step, 1e3 * single.fft,
                   single.step / single.fft, single.bytes_per_point, rss_single, "-");
     if (ranks == 1) continue;
     const Timing all = measure(n, env.comm(), repeats, planner);
-    const double rss = comm::sum(static_cast<double>(sysinfo::peak_rss_bytes()), env.comm()) /
+    const double rss = mpi::sum(static_cast<double>(sysinfo::peak_rss_bytes()), env.comm()) /
                        (static_cast<double>(n) * n);
     if (env.is_root())
       std::printf("%6ld %5d %11.3f %11.3f %9.2f %9.1f %12.1f %8.2f\n", n, ranks, 1e3 * all.step, 1e3 * all.fft,

@@ -15,6 +15,7 @@
 #include <filesystem>
 #include <string>
 
+#include "flex/core/error.hpp"
 #include "flex/comm/communicator.hpp"
 #include "flex/core/collectives.hpp"
 #include "flex/core/environment.hpp"
@@ -52,7 +53,7 @@ double full_step_seconds(train::TrainModel& m, MPI_Comm mpi, const data::Dataset
   train::Trainer timed(m, *comm, mpi, {&ds}, {}, o);
   auto r = timed.run();
   int size = 1;
-  MPI_Comm_size(mpi, &size);
+  FLEX_CHECK_MPI(MPI_Comm_size(mpi, &size));
   return static_cast<double>(a.batch * size) / r.last.at("samples_per_s");
 }
 
@@ -84,7 +85,7 @@ int main(int argc, char** argv) {
   backbone.flex = cfg;
   auto net = model::make_backbone(backbone, 1);
   auto m = train::make_flex_train_model(net, c10::Device(c10::kCPU), {});
-  const std::string dir = comm::broadcast("/tmp/flex_bench_train_" + std::to_string(::getpid()), env.comm());
+  const std::string dir = mpi::broadcast("/tmp/flex_bench_train_" + std::to_string(::getpid()), env.comm());
 
   // Bare forward + backward, best of `steps` after one warm-up.
   data::Batch b;
@@ -107,9 +108,9 @@ int main(int argc, char** argv) {
   }
   double one = 0.0;
   if (env.rank() == 0) one = full_step_seconds(*m, MPI_COMM_SELF, ds, a, dir + "/np1");
-  comm::idle_barrier(env.comm());  // rank 0 ran alone: keep the cores free for it
+  mpi::idle_barrier(env.comm());  // rank 0 ran alone: keep the cores free for it
   const double all = full_step_seconds(*m, env.comm(), ds, a, dir + "/npP");
-  const double peak = comm::max(static_cast<double>(sysinfo::peak_rss_bytes()), env.comm());
+  const double peak = mpi::max(static_cast<double>(sysinfo::peak_rss_bytes()), env.comm());
   if (env.rank() == 0) {
     const double sps1 = a.batch / one, spsP = a.batch * env.size() / all;
     std::printf("bench_train: FLEX-%s SR, %ld^2 patches, batch %ld per rank, %d rank(s) x 1 thread\n", a.size.c_str(),

@@ -8,7 +8,7 @@
 
 namespace flex::analysis {
 
-double continuity_error(const Slab& u, const Slab& v, double dx, double dy) {
+double continuity_error(const SlabView& u, const SlabView& v, double dx, double dy) {
   FLEX_CHECK(u.rows() == v.rows() && u.cols() == v.cols() && u.row0 == v.row0,
              "continuity_error: u and v slabs differ in shape");
   const long cols = u.cols(), n = u.rows();
@@ -41,7 +41,7 @@ double continuity_error(const Slab& u, const Slab& v, double dx, double dy) {
         for (int l = 0; l < kLanes; ++l) acc += sq[l];
       },
       local);
-  return comm::sum(local, u.comm) / static_cast<double>(comm::sum(n * cols, u.comm));
+  return mpi::sum(local, u.comm) / static_cast<double>(mpi::sum(n * cols, u.comm));
 }
 
 }  // namespace flex::analysis

@@ -26,7 +26,7 @@ OwnedPlane ensemble_mean(const StackSlab& members) {
   return mean;
 }
 
-EnsembleStats ensemble_statistics(const Slab& truth, const StackSlab& members, Affine a, int bins, double range) {
+EnsembleStats ensemble_statistics(const SlabView& truth, const StackSlab& members, Affine a, int bins, double range) {
   const long k = members.members(), rows = truth.rows(), cols = truth.cols(), n = rows * cols;
   FLEX_CHECK(k >= 2, "ensemble statistics need at least 2 members, got " << k);
   FLEX_CHECK(members.rows() == truth.rows() && members.cols() == cols && members.row0 == truth.row0,
@@ -83,7 +83,7 @@ EnsembleStats ensemble_statistics(const Slab& truth, const StackSlab& members, A
   auto h = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), hist);
   FLEX_CHECK_MPI(MPI_Allreduce(MPI_IN_PLACE, h.data(), bins + 2, MPI_DOUBLE, MPI_SUM, truth.comm));
 
-  const double count = static_cast<double>(comm::sum(n, truth.comm));
+  const double count = static_cast<double>(mpi::sum(n, truth.comm));
   EnsembleStats e;
   e.members = k;
   e.rmse = std::sqrt(t.sum[0] / count);

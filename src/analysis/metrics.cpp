@@ -11,10 +11,10 @@
 namespace flex::analysis {
 
 namespace {
-long global_count(const Slab& x) { return comm::sum(x.rows() * x.cols(), x.comm); }
+long global_count(const SlabView& x) { return mpi::sum(x.rows() * x.cols(), x.comm); }
 }  // namespace
 
-Moments moments(const Slab& x, Affine a) {
+Moments moments(const SlabView& x, Affine a) {
   const auto v = x.local;
   const long rows = x.rows(), cols = x.cols();
   const double s = a.scale, b = a.shift;
@@ -56,7 +56,7 @@ Moments moments(const Slab& x, Affine a) {
         for (int l = 0; l < kLanes; ++l) acc += sq[l];
       },
       var);
-  var = comm::sum(var, x.comm);
+  var = mpi::sum(var, x.comm);
 
   m.mean = mean;
   m.std = std::sqrt(var / m.count);
@@ -65,7 +65,7 @@ Moments moments(const Slab& x, Affine a) {
   return m;
 }
 
-PairMetrics pair_metrics(const Slab& truth, const Slab& prediction, Affine a) {
+PairMetrics pair_metrics(const SlabView& truth, const SlabView& prediction, Affine a) {
   FLEX_CHECK(truth.rows() == prediction.rows() && truth.cols() == prediction.cols() && truth.row0 == prediction.row0,
              "pair_metrics: truth and prediction slabs differ in shape");
   const auto y = truth.local, p = prediction.local;

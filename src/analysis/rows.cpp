@@ -25,7 +25,7 @@ int owner_of(long g, const std::vector<RankRows>& ranks) {
 
 }  // namespace
 
-Rows fetch_rows(const Slab& field, long begin, long count, bool periodic) {
+Rows fetch_rows(const SlabView& field, long begin, long count, bool periodic) {
   const long n = field.global_rows, cols = field.cols();
   FLEX_CHECK(count >= 0 && (!periodic || n > 0), "fetch_rows: bad request [" << begin << ", +" << count << ")");
   if (!periodic) {
@@ -91,7 +91,7 @@ Rows fetch_rows(const Slab& field, long begin, long count, bool periodic) {
 
 namespace flex::analysis {
 
-Halo fetch_periodic_halo(const Slab& field, long width) {
+Halo fetch_periodic_halo(const SlabView& field, long width) {
   Halo h;
   h.above = fetch_rows(field, field.row0 - width, width, true);
   h.below = fetch_rows(field, field.row0 + field.rows(), width, true);

@@ -13,7 +13,7 @@ using Rows = Kokkos::View<float**, Kokkos::LayoutRight, MemSpace>;
 // `periodic` the indices wrap modulo global_rows; otherwise they are clipped
 // to [0, global_rows) and the result may hold fewer rows (check extent(0)).
 // Collective over field.comm; every rank passes its own range.
-Rows fetch_rows(const Slab& field, long begin, long count, bool periodic);
+Rows fetch_rows(const SlabView& field, long begin, long count, bool periodic);
 
 }  // namespace flex::analysis
 
@@ -25,6 +25,6 @@ struct Halo {
   Rows above;  // global rows [row0 - width, row0)
   Rows below;  // global rows [row0 + rows, row0 + rows + width)
 };
-Halo fetch_periodic_halo(const Slab& field, long width);
+Halo fetch_periodic_halo(const SlabView& field, long width);
 
 }  // namespace flex::analysis

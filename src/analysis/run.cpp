@@ -52,7 +52,7 @@ struct Sample {
 // What lasts over the samples: the reader, the spectrum's FFT plan, the results.
 class Analysis {
  public:
-  Analysis(const AnalyzeConfig& config, const Inputs& in, const Plan& plan, MPI_Comm comm, comm::Range rows)
+  Analysis(const AnalyzeConfig& config, const Inputs& in, const Plan& plan, MPI_Comm comm, mpi::Range rows)
       : config_(config),
         in_(in),
         plan_(plan),
@@ -89,15 +89,15 @@ class Analysis {
 
  private:
   // Channel c of the prediction file, else of the ensemble mean.
-  Slab predicted(Sample& s, long c) {
+  SlabView predicted(Sample& s, long c) {
     if (in_.prediction) return s.prediction.slab(c);
     auto it = s.ensemble_mean.find(c);
     if (it == s.ensemble_mean.end()) it = s.ensemble_mean.emplace(c, ensemble_mean(s.members.members(c))).first;
-    return Slab{it->second, rows_.begin, in_.shape.h, comm_};
+    return SlabView{it->second, rows_.begin, in_.shape.h, comm_};
   }
 
   // The map analyze.normalise applies to both fields before a metric.
-  Affine normalisation(const Sample& s, long c, const Slab& truth) const {
+  Affine normalisation(const Sample& s, long c, const SlabView& truth) const {
     if (config_.normalise == "sample") {
       const Moments m = moments(truth);
       FLEX_REQUIRE(m.std > 0, in_.truth.path() << ": snapshot " << s.truth_snapshot << " channel "
@@ -116,11 +116,11 @@ class Analysis {
   void channel(Sample& s, long c, log::Fields& progress) {
     FLEX_PROFILE("analyze::metrics");
     const std::string& name = in_.channels.names[c];
-    const Slab ts = s.truth.slab(c);
+    const SlabView ts = s.truth.slab(c);
     const Affine a = normalisation(s, c, ts);
     auto& acc = results_.per_channel[c];
     if (in_.has_prediction() && (results_.has_metric_columns() || config_.wants("skill"))) {
-      const Slab ps = predicted(s, c);
+      const SlabView ps = predicted(s, c);
       const PairMetrics m = pair_metrics(ts, ps, a);
       std::map<std::string, double> values = {{"rfne", m.rfne}, {"pcc", m.pcc},   {"mse", m.mse},
                                               {"rmse", m.rmse}, {"psnr", m.psnr}, {"linf", m.linf}};
@@ -185,7 +185,7 @@ class Analysis {
   const Inputs& in_;
   const Plan plan_;
   const MPI_Comm comm_;
-  const comm::Range rows_;
+  const mpi::Range rows_;
   const SampleReader reader_;
   std::unique_ptr<SpectrumEngine> spectra_;
   SsimOptions ssim_;
@@ -211,7 +211,7 @@ int run(const AnalyzeConfig& config, MPI_Comm comm) {
             in.ensemble.empty() ? std::string() : ", ensemble of " + std::to_string(in.members), " on ", ranks,
             " rank(s)");
 
-  Analysis analysis(config, in, plan, comm, comm::share(shape.h, rank, ranks));
+  Analysis analysis(config, in, plan, comm, mpi::share(shape.h, rank, ranks));
   for (long j = 0; j < in.count; ++j) analysis.analyse(j);
   write_outputs(config, in, analysis.results(), comm);
   return 0;

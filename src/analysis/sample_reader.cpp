@@ -15,8 +15,8 @@ void Planes::upload() {
   }
 }
 
-Slab Planes::slab(long c) const {
-  return Slab{wrap_plane(data_ + c * members_ * rows_ * cols_, rows_, cols_), row0_, global_rows_, comm_};
+SlabView Planes::slab(long c) const {
+  return SlabView{wrap_plane(data_ + c * members_ * rows_ * cols_, rows_, cols_), row0_, global_rows_, comm_};
 }
 
 StackSlab Planes::members(long c) const {

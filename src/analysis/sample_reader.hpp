@@ -15,7 +15,7 @@ namespace flex::analysis {
 class Planes {
  public:
   // Channel c (member 0) as a row slab.
-  Slab slab(long c) const;
+  SlabView slab(long c) const;
   // Every member of channel c.
   StackSlab members(long c) const;
 

@@ -72,7 +72,7 @@ SlabFft::~SlabFft() {
   if (impl_->buffer) fftw_free(impl_->buffer);
 }
 
-void SlabFft::load(const Slab& field) {
+void SlabFft::load(const SlabView& field) {
   FLEX_CHECK(field.global_rows == rows_ && field.cols() == cols_,
              "SlabFft: field " << field.global_rows << "x" << field.cols() << " loaded into a " << rows_ << "x"
                                << cols_ << " transform");
@@ -92,7 +92,7 @@ void SlabFft::load(const Slab& field) {
   const bool mine_matches = field.row0 == m.start0 && field.rows() == m.n0;
   ConstPlane src = field.local;
   Rows fetched;
-  if (comm::any(!mine_matches, m.comm)) {
+  if (mpi::any(!mine_matches, m.comm)) {
     fetched = fetch_rows(field, m.start0, m.n0, false);
     src = fetched;
   }

@@ -28,7 +28,7 @@ class SlabFft {
   SlabFft& operator=(const SlabFft&) = delete;
 
   // Loads `field` (any row split) into the transform's own layout.
-  void load(const Slab& field);
+  void load(const SlabView& field);
   // Runs the transform on what load() put in; the result stays valid until the next load().
   HalfSpectrum execute();
 

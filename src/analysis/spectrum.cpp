@@ -60,7 +60,7 @@ Spectrum finish(Kokkos::View<double**, Kokkos::LayoutRight, MemSpace> shells, do
   const long kmax = static_cast<long>(host.extent(0)) - 1;
   FLEX_CHECK_MPI(MPI_Allreduce(MPI_IN_PLACE, host.data(), static_cast<int>(host.size()), MPI_DOUBLE, MPI_SUM, comm));
   Spectrum s;
-  s.total_power = comm::sum(total, comm);
+  s.total_power = mpi::sum(total, comm);
   for (long k = 1; k <= kmax; ++k) {
     const double count = host(k, kCount);
     s.k.push_back(static_cast<double>(k));
@@ -76,7 +76,7 @@ Kokkos::View<double**, Kokkos::LayoutRight, MemSpace> new_shells(long rows, long
                                                                static_cast<size_t>(std::min(rows, cols) / 2 + 1), 3);
 }
 
-void check_field(const Slab& f, const SlabFft& fft, const char* what) {
+void check_field(const SlabView& f, const SlabFft& fft, const char* what) {
   FLEX_CHECK(f.global_rows == fft.rows() && f.cols() == fft.cols(),
              what << " field " << f.global_rows << "x" << f.cols() << " does not match the spectrum plan "
                   << fft.rows() << "x" << fft.cols());
@@ -89,7 +89,7 @@ SpectrumEngine::SpectrumEngine(long rows, long cols, MPI_Comm comm, const Spectr
 
 SpectrumEngine::~SpectrumEngine() = default;
 
-Spectrum SpectrumEngine::vorticity(const Slab& w) {
+Spectrum SpectrumEngine::vorticity(const SlabView& w) {
   check_field(w, *fft_, "vorticity");
   fft_->load(w);
   const HalfSpectrum hw = fft_->execute();
@@ -98,7 +98,7 @@ Spectrum SpectrumEngine::vorticity(const Slab& w) {
   return finish(shells, total, true, comm_);
 }
 
-Spectrum SpectrumEngine::velocity(const Slab& u, const Slab& v) {
+Spectrum SpectrumEngine::velocity(const SlabView& u, const SlabView& v) {
   check_field(u, *fft_, "u");
   check_field(v, *fft_, "v");
   // 1/2 (|u_hat|^2 + |v_hat|^2) is additive over the two fields: bin each in turn.
@@ -110,12 +110,12 @@ Spectrum SpectrumEngine::velocity(const Slab& u, const Slab& v) {
   return finish(shells, total, false, comm_);
 }
 
-Spectrum vorticity_spectrum(const Slab& w, const SpectrumOptions& options) {
+Spectrum vorticity_spectrum(const SlabView& w, const SpectrumOptions& options) {
   SpectrumEngine engine(w.global_rows, w.cols(), w.comm, options);
   return engine.vorticity(w);
 }
 
-Spectrum velocity_spectrum(const Slab& u, const Slab& v, const SpectrumOptions& options) {
+Spectrum velocity_spectrum(const SlabView& u, const SlabView& v, const SpectrumOptions& options) {
   SpectrumEngine engine(u.global_rows, u.cols(), u.comm, options);
   return engine.velocity(u, v);
 }

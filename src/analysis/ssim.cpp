@@ -10,7 +10,7 @@
 
 namespace flex::analysis {
 
-double ssim(const Slab& truth, const Slab& prediction, Affine a, const SsimOptions& o) {
+double ssim(const SlabView& truth, const SlabView& prediction, Affine a, const SsimOptions& o) {
   FLEX_CHECK(o.window % 2 == 1 && o.window > 0, "ssim: the window must be odd");
   const long h = o.window / 2, rows = truth.global_rows, cols = truth.cols();
   FLEX_CHECK(rows > 2 * h && cols > 2 * h, "ssim: field " << rows << "x" << cols << " is smaller than the "
@@ -68,7 +68,7 @@ double ssim(const Slab& truth, const Slab& prediction, Affine a, const SsimOptio
         acc += ((2 * mx * my + c1) * (2 * cxy + c2)) / ((mx * mx + my * my + c1) * (vx + vy + c2));
       },
       local);
-  return comm::sum(local, truth.comm) / static_cast<double>((rows - 2 * h) * nc);
+  return mpi::sum(local, truth.comm) / static_cast<double>((rows - 2 * h) * nc);
 }
 
 }  // namespace flex::analysis

@@ -60,9 +60,9 @@ class MpiCommunicator : public Communicator {
  public:
   explicit MpiCommunicator(MPI_Comm comm) {
     FLEX_CHECK_MPI(MPI_Comm_dup(comm, &comm_));
-    MPI_Comm_set_errhandler(comm_, MPI_ERRORS_RETURN);
-    MPI_Comm_rank(comm_, &rank_);
-    MPI_Comm_size(comm_, &size_);
+    FLEX_CHECK_MPI(MPI_Comm_set_errhandler(comm_, MPI_ERRORS_RETURN));
+    FLEX_CHECK_MPI(MPI_Comm_rank(comm_, &rank_));
+    FLEX_CHECK_MPI(MPI_Comm_size(comm_, &size_));
   }
   ~MpiCommunicator() override { MPI_Comm_free(&comm_); }
 

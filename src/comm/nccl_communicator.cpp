@@ -87,8 +87,8 @@ class NcclCommunicator : public Communicator {
  public:
   NcclCommunicator(MPI_Comm comm, c10::Device device) : device_(device) {
     FLEX_CHECK(device.is_cuda(), "NCCL communicator needs a CUDA device, got " << device);
-    MPI_Comm_rank(comm, &rank_);
-    MPI_Comm_size(comm, &size_);
+    FLEX_CHECK_MPI(MPI_Comm_rank(comm, &rank_));
+    FLEX_CHECK_MPI(MPI_Comm_size(comm, &size_));
     FLEX_CHECK_CUDA(cudaSetDevice(device.index()));
     ncclUniqueId id;
     if (rank_ == 0) FLEX_CHECK_NCCL(ncclGetUniqueId(&id));

@@ -6,7 +6,7 @@
 
 #include "flex/core/error.hpp"
 
-namespace flex::comm {
+namespace flex::mpi {
 
 bool any(bool local, MPI_Comm comm) {
   int in = local ? 1 : 0, out = 0;
@@ -49,7 +49,7 @@ std::string broadcast(const std::string& value, MPI_Comm comm, int root) {
 
 void on_root(MPI_Comm comm, const std::function<void()>& check) {
   int rank = 0;
-  MPI_Comm_rank(comm, &rank);
+  FLEX_CHECK_MPI(MPI_Comm_rank(comm, &rank));
   std::string error;
   if (rank == 0) {
     try {
@@ -69,4 +69,4 @@ Range share(long count, int rank, int size) {
   return {begin, begin + base + (rank < extra ? 1 : 0)};
 }
 
-}  // namespace flex::comm
+}  // namespace flex::mpi

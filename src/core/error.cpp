@@ -21,7 +21,7 @@ void throw_input_error(const std::string& what) { throw InputError(what); }
 void throw_mpi_error(const char* file, int line, const char* call, int code) {
   char text[MPI_MAX_ERROR_STRING];
   int len = 0;
-  MPI_Error_string(code, text, &len);
+  MPI_Error_string(code, text, &len);  // unchecked: this is the error path
   throw_error(file, line, std::string(call) + " failed: " + std::string(text, len));
 }
 

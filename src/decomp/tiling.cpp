@@ -122,6 +122,6 @@ std::vector<float> Stitcher::result() const {
   return out;
 }
 
-comm::Range patches_of_rank(const Tiling& tiling, int rank, int size) { return comm::share(tiling.count(), rank, size); }
+mpi::Range patches_of_rank(const Tiling& tiling, int rank, int size) { return mpi::share(tiling.count(), rank, size); }
 
 }  // namespace flex::decomp

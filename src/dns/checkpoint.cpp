@@ -34,7 +34,7 @@ std::string checkpoint_name(const std::string& dir, long step) {
 
 std::string latest_checkpoint(const std::string& dir, MPI_Comm comm) {
   int rank = 0;
-  MPI_Comm_rank(comm, &rank);
+  FLEX_CHECK_MPI(MPI_Comm_rank(comm, &rank));
   std::string best;
   if (rank == 0 && std::filesystem::is_directory(dir)) {
     for (const auto& e : std::filesystem::directory_iterator(dir)) {
@@ -44,14 +44,14 @@ std::string latest_checkpoint(const std::string& dir, MPI_Comm comm) {
         best = e.path().string();
     }
   }
-  return comm::broadcast(best, comm);
+  return mpi::broadcast(best, comm);
 }
 
 void write_checkpoint(const std::string& path, const Field& omega, const RunState& state, MPI_Comm comm) {
   int rank = 0;
-  MPI_Comm_rank(comm, &rank);
+  FLEX_CHECK_MPI(MPI_Comm_rank(comm, &rank));
   const Slab& s = omega.slab();
-  const std::string tmp = comm::broadcast(output::temporary_for(path), comm);
+  const std::string tmp = mpi::broadcast(output::temporary_for(path), comm);
   MPI_File file;
   FLEX_CHECK_MPI(MPI_File_open(comm, tmp.c_str(), MPI_MODE_CREATE | MPI_MODE_WRONLY, MPI_INFO_NULL, &file));
   FLEX_CHECK_MPI(MPI_File_set_size(file, 0));
@@ -72,7 +72,7 @@ void write_checkpoint(const std::string& path, const Field& omega, const RunStat
   }
   FLEX_CHECK_MPI(MPI_File_sync(file));
   FLEX_CHECK_MPI(MPI_File_close(&file));
-  MPI_Barrier(comm);
+  FLEX_CHECK_MPI(MPI_Barrier(comm));
   std::string error;
   if (rank == 0) {
     try {
@@ -81,7 +81,7 @@ void write_checkpoint(const std::string& path, const Field& omega, const RunStat
       error = e.what();
     }
   }
-  error = comm::broadcast(error, comm);
+  error = mpi::broadcast(error, comm);
   FLEX_REQUIRE(error.empty(), error);
 }
 

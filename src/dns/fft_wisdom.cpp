@@ -17,16 +17,16 @@ void forget_fft_wisdom() { fftw_forget_wisdom(); }
 bool try_load_fft_wisdom(const std::string& path, MPI_Comm comm) {
   init_fftw_mpi();
   int rank = 0;
-  MPI_Comm_rank(comm, &rank);
+  FLEX_CHECK_MPI(MPI_Comm_rank(comm, &rank));
   const bool read = rank == 0 && std::filesystem::is_regular_file(path) &&
                     fftw_import_wisdom_from_filename(path.c_str()) != 0;
-  if (!comm::any(read, comm)) return false;
+  if (!mpi::any(read, comm)) return false;
   fftw_mpi_broadcast_wisdom(comm);
   return true;
 }
 
 void load_fft_wisdom(const std::string& path, MPI_Comm comm) {
-  comm::on_root(comm, [&] {
+  mpi::on_root(comm, [&] {
     FLEX_REQUIRE(std::filesystem::is_regular_file(path), path << ": no such FFTW wisdom file");
   });
   FLEX_REQUIRE(try_load_fft_wisdom(path, comm), path << ": not FFTW wisdom (or unreadable)");
@@ -36,7 +36,7 @@ void settle_fft_wisdom(MPI_Comm comm) {
   init_fftw_mpi();
   fftw_mpi_gather_wisdom(comm);
   int rank = 0;
-  MPI_Comm_rank(comm, &rank);
+  FLEX_CHECK_MPI(MPI_Comm_rank(comm, &rank));
   if (rank == 0) {
     char* text = fftw_export_wisdom_to_string();
     FLEX_CHECK(text != nullptr, "FFTW could not export its wisdom");
@@ -53,7 +53,7 @@ void settle_fft_wisdom(MPI_Comm comm) {
 void save_fft_wisdom(const std::string& path, MPI_Comm comm) {
   init_fftw_mpi();
   fftw_mpi_gather_wisdom(comm);
-  comm::on_root(comm, [&] {
+  mpi::on_root(comm, [&] {
     const std::string tmp = output::temporary_for(path);
     FLEX_REQUIRE(fftw_export_wisdom_to_filename(tmp.c_str()) != 0, path << ": cannot write the FFTW wisdom");
     output::commit(tmp, path);

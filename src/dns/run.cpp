@@ -24,7 +24,7 @@ namespace flex::dns {
 
 namespace {
 
-using comm::on_root;
+using mpi::on_root;
 
 bool non_empty_dir(const std::string& dir) { return fs::is_directory(dir) && !fs::is_empty(dir); }
 
@@ -172,8 +172,8 @@ void prepare_measured_plans(const RunConfig& c, const std::string& checkpoint, c
 RunSummary run_dns_simulation(const RunConfig& c, MPI_Comm comm) {
   const std::string& deck_text = c.run.deck_text;
   int rank = 0, size = 1;
-  MPI_Comm_rank(comm, &rank);
-  MPI_Comm_size(comm, &size);
+  FLEX_CHECK_MPI(MPI_Comm_rank(comm, &rank));
+  FLEX_CHECK_MPI(MPI_Comm_size(comm, &size));
   const std::string checkpoint = check_outputs(c, comm);
 
   const Slab slab = Slab::of_rank(c.n, rank, size);

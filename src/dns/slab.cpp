@@ -27,8 +27,8 @@ void exchange_halos(Field& f, MPI_Comm comm) {
     r[n] = r[0];
   }
   int rank = 0, size = 1;
-  MPI_Comm_rank(comm, &rank);
-  MPI_Comm_size(comm, &size);
+  FLEX_CHECK_MPI(MPI_Comm_rank(comm, &rank));
+  FLEX_CHECK_MPI(MPI_Comm_size(comm, &size));
   const int count = static_cast<int>(f.stride());
   if (size == 1) {
     std::copy(f.row(rows - 1) - 1, f.row(rows - 1) - 1 + count, f.row(-1) - 1);

@@ -86,8 +86,8 @@ void SnapshotStore::finish(long count, const std::function<void(io::FieldWriter&
   annotate(writer);
   writer.close();
   int rank = 0;
-  MPI_Comm_rank(comm_, &rank);
-  MPI_Barrier(comm_);
+  FLEX_CHECK_MPI(MPI_Comm_rank(comm_, &rank));
+  FLEX_CHECK_MPI(MPI_Barrier(comm_));
   if (rank == 0) std::filesystem::remove_all(config_.parts_dir());
 }
 

@@ -1,3 +1,4 @@
+#include "flex/core/error.hpp"
 #include "flex/dns/verification.hpp"
 
 #include <algorithm>
@@ -19,8 +20,8 @@ namespace {
 
 Slab slab_of(long n, MPI_Comm comm) {
   int rank = 0, size = 1;
-  MPI_Comm_rank(comm, &rank);
-  MPI_Comm_size(comm, &size);
+  FLEX_CHECK_MPI(MPI_Comm_rank(comm, &rank));
+  FLEX_CHECK_MPI(MPI_Comm_size(comm, &size));
   return Slab::of_rank(n, rank, size);
 }
 
@@ -33,7 +34,7 @@ double reduce_interior(const Field& a, const Field& b, F f, MPI_Op op, MPI_Comm 
       local = op == MPI_SUM ? local + v : std::max(local, v);
     }
   double total = 0;
-  MPI_Allreduce(&local, &total, 1, MPI_DOUBLE, op, comm);
+  FLEX_CHECK_MPI(MPI_Allreduce(&local, &total, 1, MPI_DOUBLE, op, comm));
   return total;
 }
 

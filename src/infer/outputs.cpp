@@ -41,7 +41,7 @@ InferenceOutputs::InferenceOutputs(const OutputSpec& spec, MPI_Comm comm) : comm
 
 void InferenceOutputs::write_rows(io::FieldWriter& w, long n0, const at::Tensor& planes) {
   const auto s = w.shape();
-  const auto rows = comm::share(s.h, rank_, size_);
+  const auto rows = mpi::share(s.h, rank_, size_);
   auto slab = planes.narrow(1, rows.begin, rows.size()).contiguous();  // [entries, rows, W]
   w.write(io::Hyperslab{n0, planes.size(0), 0, 1, rows.begin, rows.size(), 0, s.w}, slab.data_ptr<float>());
 }

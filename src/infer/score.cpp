@@ -39,8 +39,8 @@ PlaneScore score(const at::Tensor& prediction, const at::Tensor& truth) {
   // Every rank holds the whole plane: a one-rank slab (MPI_COMM_SELF) scores
   // it as is; over the job's communicator each rank's copy would count again.
   const long rows = y.size(0);
-  const analysis::Slab ys{in_kernel_memory(y, y_copy), 0, rows, MPI_COMM_SELF};
-  const analysis::Slab ps{in_kernel_memory(p, p_copy), 0, rows, MPI_COMM_SELF};
+  const analysis::SlabView ys{in_kernel_memory(y, y_copy), 0, rows, MPI_COMM_SELF};
+  const analysis::SlabView ps{in_kernel_memory(p, p_copy), 0, rows, MPI_COMM_SELF};
   const auto m = analysis::pair_metrics(ys, ps);
   return {m.rfne, m.pcc};
 }

@@ -33,14 +33,14 @@ FieldWriter::FieldWriter(const std::string& path, MPI_Comm comm, const FieldShap
   m.comm = comm;
   m.shape = shape;
   m.options = options;
-  MPI_Comm_rank(comm, &m.rank);
+  FLEX_CHECK_MPI(MPI_Comm_rank(comm, &m.rank));
   FLEX_REQUIRE(shape.n > 0 && shape.c > 0 && shape.h > 0 && shape.w > 0,
                path << ": cannot write a field of shape [" << shape.n << ", " << shape.c << ", " << shape.h << ", "
                     << shape.w << "]");
   FLEX_REQUIRE(options.channel_names.empty() || static_cast<long>(options.channel_names.size()) == shape.c,
                path << ": " << options.channel_names.size() << " channel names for " << shape.c << " channels");
-  comm::on_root(comm, [&] { output::ensure_writable(path, options.overwrite); });
-  m.tmp_path = comm::broadcast(output::temporary_for(path), comm);
+  mpi::on_root(comm, [&] { output::ensure_writable(path, options.overwrite); });
+  m.tmp_path = mpi::broadcast(output::temporary_for(path), comm);
 
   auto fapl = detail::mpio_file_access(comm, path);
   m.file = H5Handle(checked(H5Fcreate(m.tmp_path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl.get()), m.tmp_path,
@@ -101,7 +101,7 @@ void FieldWriter::close() {
   m.dset.reset();
   m.file.reset();  // collective: all ranks' data is in the file after this
   m.closed = true;
-  comm::on_root(m.comm, [&] {
+  mpi::on_root(m.comm, [&] {
     output::commit(m.tmp_path, m.path);
     if (m.options.write_xdmf) {
       const std::string name = std::filesystem::path(m.path).filename().string();

@@ -36,7 +36,7 @@ int inspect(const InspectConfig& config, MPI_Comm comm) {
   std::vector<double> sum(s.c, 0.0), sumsq(s.c, 0.0), lo(s.c, std::numeric_limits<double>::infinity()),
       hi(s.c, -std::numeric_limits<double>::infinity());
   long nonfinite = 0;
-  const auto mine = comm::share(s.n, rank, size);
+  const auto mine = mpi::share(s.n, rank, size);
   const long steps = (s.n + size - 1) / size;  // every rank joins every collective read
   std::vector<float> plane(static_cast<size_t>(s.c * s.h * s.w));
   for (long k = 0; k < steps; ++k) {
@@ -58,7 +58,7 @@ int inspect(const InspectConfig& config, MPI_Comm comm) {
   FLEX_CHECK_MPI(MPI_Allreduce(MPI_IN_PLACE, sumsq.data(), static_cast<int>(s.c), MPI_DOUBLE, MPI_SUM, comm));
   FLEX_CHECK_MPI(MPI_Allreduce(MPI_IN_PLACE, lo.data(), static_cast<int>(s.c), MPI_DOUBLE, MPI_MIN, comm));
   FLEX_CHECK_MPI(MPI_Allreduce(MPI_IN_PLACE, hi.data(), static_cast<int>(s.c), MPI_DOUBLE, MPI_MAX, comm));
-  nonfinite = comm::sum(nonfinite, comm);
+  nonfinite = mpi::sum(nonfinite, comm);
 
   log::info(path, ": dataset '", reader.dataset(), "' shape [", s.n, ", ", s.c, ", ", s.h, ", ", s.w, "]");
   for (const char* attr : {"Re", "dt", "seed", "channels"}) {

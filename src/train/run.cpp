@@ -48,8 +48,8 @@ std::vector<data::SourceEntry> open_sources(const DataConfig& d, const DataSplit
 // Std of the training residuals over the first samples of the (rank-shared) data set.
 double residual_std(const data::Dataset& d, std::int64_t samples, std::uint64_t seed, MPI_Comm comm) {
   int rank = 0, ranks = 1;
-  MPI_Comm_rank(comm, &rank);
-  MPI_Comm_size(comm, &ranks);
+  FLEX_CHECK_MPI(MPI_Comm_rank(comm, &rank));
+  FLEX_CHECK_MPI(MPI_Comm_size(comm, &ranks));
   double sum = 0, sq = 0, n = 0;
   const std::int64_t count = std::min(samples, d.size());
   for (std::int64_t i = rank; i < count; i += ranks) {
@@ -58,9 +58,9 @@ double residual_std(const data::Dataset& d, std::int64_t samples, std::uint64_t 
     sq += r.pow(2).sum().item<double>();
     n += static_cast<double>(r.numel());
   }
-  sum = comm::sum(sum, comm);
-  sq = comm::sum(sq, comm);
-  n = comm::sum(n, comm);
+  sum = mpi::sum(sum, comm);
+  sq = mpi::sum(sq, comm);
+  n = mpi::sum(n, comm);
   const double mean = sum / n;
   return std::sqrt(std::max(sq / n - mean * mean, 1e-30));
 }
@@ -119,7 +119,7 @@ int run(const TrainConfig& config, MPI_Comm comm) {
   auto trainable = make_flex_train_model(net, device, config.model_options);
 
   int rank = 0;
-  MPI_Comm_rank(comm, &rank);
+  FLEX_CHECK_MPI(MPI_Comm_rank(comm, &rank));
   if (rank == 0) {
     fs::create_directories(config.run.output_dir);
     output::write_text_atomic(config.deck_path(), config.run.deck_text);

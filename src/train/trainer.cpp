@@ -197,7 +197,7 @@ struct Trainer::State {
     comm.allreduce_mean(l);
     st.loss = l.cpu().item<double>();
     st.grad_norm = global_grad_norm(params);  // gradients are identical on every rank after averaging
-    st.skipped = comm::any(!std::isfinite(st.loss) || !std::isfinite(st.grad_norm), mpi);
+    st.skipped = mpi::any(!std::isfinite(st.loss) || !std::isfinite(st.grad_norm), mpi);
     if (st.skipped) {
       optimizer->zero_grad();
       return st;
@@ -222,8 +222,8 @@ Trainer::Trainer(TrainModel& model, comm::Communicator& comm, MPI_Comm mpi, std:
                  std::vector<const data::Dataset*> valid, TrainOptions options)
     : s_(std::make_unique<State>(model, comm, mpi)) {
   State& s = *s_;
-  MPI_Comm_rank(mpi, &s.rank);
-  MPI_Comm_size(mpi, &s.ranks);
+  FLEX_CHECK_MPI(MPI_Comm_rank(mpi, &s.rank));
+  FLEX_CHECK_MPI(MPI_Comm_size(mpi, &s.ranks));
   s.train = std::move(train);
   s.valid = std::move(valid);
   s.opt = std::move(options);
@@ -268,7 +268,7 @@ TrainResult Trainer::run() {
   } else if (s.opt.restart != "none" && !s.opt.restart.empty()) {
     from = s.opt.restart;
   }
-  from = comm::broadcast(from, s.mpi);
+  from = mpi::broadcast(from, s.mpi);
   if (!from.empty()) {
     step = s.load(from);
     log::info("train: resumed from ", from, " at step ", step);
@@ -314,7 +314,7 @@ TrainResult Trainer::run() {
       FLEX_REQUIRE(newest.has_value(), "train: " << s.bad_run << " steps in a row with non-finite loss or gradients "
                                                  "and no checkpoint to return to (lower optim.lr or check the data)");
       const double scale = s.lr_scale * s.opt.lr_backoff;
-      step = s.load(comm::broadcast(*newest, s.mpi));
+      step = s.load(mpi::broadcast(*newest, s.mpi));
       s.lr_scale = scale;
       s.bad_run = 0;
       ++s.result.reloads;

@@ -1,3 +1,4 @@
+#include "flex/core/error.hpp"
 #include "flex/train/validation.hpp"
 
 #include <torch/torch.h>
@@ -24,8 +25,8 @@ log::Fields validate(TrainModel& model, Ema& ema, const std::vector<const data::
   if (valid.empty()) return out;
   FLEX_PROFILE("train::validate");
   int rank = 0, ranks = 1;
-  MPI_Comm_rank(comm, &rank);
-  MPI_Comm_size(comm, &ranks);
+  FLEX_CHECK_MPI(MPI_Comm_rank(comm, &rank));
+  FLEX_CHECK_MPI(MPI_Comm_size(comm, &ranks));
   EmaScope with_ema(ema);
   model.module().eval();
   torch::NoGradGuard no_grad;
@@ -54,8 +55,8 @@ log::Fields validate(TrainModel& model, Ema& ema, const std::vector<const data::
       sum += rf.sum().item<double>();
       count += static_cast<double>(rf.numel());
     }
-    sum = comm::sum(sum, comm);
-    count = comm::sum(count, comm);
+    sum = mpi::sum(sum, comm);
+    count = mpi::sum(count, comm);
     out.emplace_back(std::string("rfne_") + task_name(d->task()), sum / count);
   }
   model.module().train();

@@ -5,24 +5,22 @@
 
 namespace flex::validate {
 
-namespace {
-std::string number(double x) {
+std::string format_number(double x, int digits) {
   std::ostringstream s;
-  s.precision(10);
+  s.precision(digits);
   s << x;
   return s.str();
 }
-}  // namespace
 
 Result within(const std::string& check, const std::string& quantity, double measured, double lo, double hi,
               const std::string& note) {
-  return {check, quantity, measured, "in [" + number(lo) + ", " + number(hi) + "]", measured >= lo && measured <= hi,
+  return {check, quantity, measured, "in [" + format_number(lo, 10) + ", " + format_number(hi, 10) + "]", measured >= lo && measured <= hi,
           note, 0.0};
 }
 
 Result below(const std::string& check, const std::string& quantity, double measured, double limit,
              const std::string& note) {
-  return {check, quantity, measured, "<= " + number(limit), measured <= limit, note, 0.0};
+  return {check, quantity, measured, "<= " + format_number(limit, 10), measured <= limit, note, 0.0};
 }
 
 }  // namespace flex::validate

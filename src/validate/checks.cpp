@@ -20,12 +20,7 @@ namespace flex::validate {
 
 namespace {
 
-std::string fmt(double x) {
-  std::ostringstream s;
-  s.precision(4);
-  s << x;
-  return s.str();
-}
+std::string fmt(double x) { return format_number(x, 4); }
 
 std::vector<Result> arakawa(const Context& c) {
   const auto id = dns::verify::arakawa_identities(c.config.grid, 11, c.comm);

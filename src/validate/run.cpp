@@ -49,7 +49,7 @@ int run(const ValidateConfig& c, MPI_Comm comm) {
   const auto device = comm::configure_runtime(c.run, comm);
   const auto markdown = c.report + ".md", json = c.report + ".json";
   // Before the suite runs, not after minutes of it.
-  comm::on_root(comm, [&] { output::ensure_writable(markdown, c.run.overwrite); });
+  mpi::on_root(comm, [&] { output::ensure_writable(markdown, c.run.overwrite); });
   const Context context{comm, c, device};
   std::vector<Result> results;
   for (const auto& check : checks()) {
@@ -66,7 +66,7 @@ int run(const ValidateConfig& c, MPI_Comm comm) {
   const ReportHeader header{FLEX_VERSION_STRING, sysinfo::active_blas(), device.str(), c.run.deck_source, ranks};
   int failed = 0;
   for (const auto& r : results) failed += (r.passed || r.skipped) ? 0 : 1;
-  comm::on_root(comm, [&] {
+  mpi::on_root(comm, [&] {
     output::write_text_atomic(markdown, markdown_report(header, results));
     output::write_text_atomic(json, json_report(header, results));
     output::write_text_atomic(output::resolved_deck_path(markdown), c.run.deck_text);

@@ -40,7 +40,7 @@ void write(const std::string& path, MPI_Comm comm, long snapshots, double scale,
   options.overwrite = true;
   options.dx = options.dy = 2 * M_PI / kFixtureSize;
   io::FieldWriter writer(path, comm, shape, options);
-  const auto rows = comm::share(shape.h, rank, size);
+  const auto rows = mpi::share(shape.h, rank, size);
   std::vector<float> data;
   const long k = static_cast<long>(member_seeds.size());
   for (long n = 0; n < snapshots; ++n)

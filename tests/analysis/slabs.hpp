@@ -36,8 +36,8 @@ inline Field random_field(long rows, long cols, unsigned seed, double mean = 0, 
 // Rows [begin, end) of rank `rank`: even split, or skewed: rank 0 takes two
 // thirds, the middle ranks 3 rows each (rank 2 none, with 4 or more ranks),
 // the last rank the rest.
-inline comm::Range split(long rows, int rank, int size, bool skewed) {
-  if (!skewed || size == 1) return comm::share(rows, rank, size);
+inline mpi::Range split(long rows, int rank, int size, bool skewed) {
+  if (!skewed || size == 1) return mpi::share(rows, rank, size);
   long begin = 0;
   for (int r = 0; r < size; ++r) {
     long take = r == 0 ? 2 * rows / 3 : (r == size - 1 ? rows - begin : (r == 2 ? 0 : 3));
@@ -51,7 +51,7 @@ inline comm::Range split(long rows, int rank, int size, bool skewed) {
 // A slab of `f` owned by the test (device copy when the build wants one).
 struct OwnedSlab {
   Kokkos::View<float**, Kokkos::LayoutRight, MemSpace> view;
-  Slab slab;
+  SlabView slab;
 };
 
 inline OwnedSlab distribute(const Field& f, MPI_Comm comm, bool skewed = false) {
@@ -64,7 +64,7 @@ inline OwnedSlab distribute(const Field& f, MPI_Comm comm, bool skewed = false) 
   auto host = Kokkos::create_mirror_view(out.view);
   std::copy(f.data.begin() + range.begin * f.cols, f.data.begin() + range.end * f.cols, host.data());
   Kokkos::deep_copy(out.view, host);
-  out.slab = Slab{out.view, range.begin, f.rows, comm};
+  out.slab = SlabView{out.view, range.begin, f.rows, comm};
   return out;
 }
 

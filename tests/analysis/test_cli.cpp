@@ -34,7 +34,7 @@ class Scratch : public ::testing::Environment {
  public:
   static const std::string& dir() {
     static const std::string d = [] {
-      const std::string path = comm::broadcast(
+      const std::string path = mpi::broadcast(
           (fs::temp_directory_path() / ("flex_analyze_cli_" + std::to_string(::getpid()))).string(), MPI_COMM_WORLD);
       testing::write_fixture(path, MPI_COMM_WORLD);
       return path;

@@ -73,7 +73,7 @@ TEST(Collectives, ShareCoversEverythingOnceAndBalanced) {
   for (int size : {1, 2, 3, 7}) {
     long next = 0;
     for (int r = 0; r < size; ++r) {
-      auto s = comm::share(10, r, size);
+      auto s = mpi::share(10, r, size);
       EXPECT_EQ(s.begin, next);
       EXPECT_TRUE(s.size() == 10 / size || s.size() == 10 / size + 1);
       next = s.end;
@@ -83,9 +83,9 @@ TEST(Collectives, ShareCoversEverythingOnceAndBalanced) {
   int rank, size;
   MPI_Comm_rank(MPI_COMM_WORLD, &rank);
   MPI_Comm_size(MPI_COMM_WORLD, &size);
-  EXPECT_EQ(comm::any(rank == size - 1, MPI_COMM_WORLD), true);
-  EXPECT_DOUBLE_EQ(comm::sum(1.0, MPI_COMM_WORLD), size);
-  EXPECT_EQ(comm::broadcast(rank == 0 ? "root" : "other", MPI_COMM_WORLD), "root");
+  EXPECT_EQ(mpi::any(rank == size - 1, MPI_COMM_WORLD), true);
+  EXPECT_DOUBLE_EQ(mpi::sum(1.0, MPI_COMM_WORLD), size);
+  EXPECT_EQ(mpi::broadcast(rank == 0 ? "root" : "other", MPI_COMM_WORLD), "root");
 }
 
 // Ranks waiting at idle_barrier leave only after the last rank enters, and
@@ -102,9 +102,9 @@ TEST(Collectives, IdleBarrierWaitsWithoutSpinning) {
   const double wall0 = MPI_Wtime(), cpu0 = cpu_seconds();
   if (rank == 0) std::this_thread::sleep_for(std::chrono::milliseconds(300));
   const double entered = rank == 0 ? MPI_Wtime() : 0.0;
-  comm::idle_barrier(MPI_COMM_WORLD);
+  mpi::idle_barrier(MPI_COMM_WORLD);
   const double left = MPI_Wtime(), cpu = cpu_seconds() - cpu0;
-  EXPECT_GE(left, comm::max(entered, MPI_COMM_WORLD) - 1e-3);  // one node: one clock
+  EXPECT_GE(left, mpi::max(entered, MPI_COMM_WORLD) - 1e-3);  // one node: one clock
   if (rank != 0) {
     EXPECT_GT(left - wall0, 0.25);
     EXPECT_LT(cpu, 0.5 * (left - wall0)) << "a waiting rank spun for " << cpu << " s of CPU";

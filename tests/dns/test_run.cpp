@@ -14,6 +14,7 @@
 #include "flex/dns/config.hpp"
 #include "flex/dns/run.hpp"
 #include "flex/io/fields.hpp"
+#include "test_deck.hpp"
 
 namespace fs = std::filesystem;
 
@@ -30,7 +31,7 @@ int world_size() {
 struct Scratch {
   std::string dir;
   Scratch() {
-    dir = comm::broadcast((fs::temp_directory_path() / ("flex_dns_test_" + std::to_string(::getpid()))).string(),
+    dir = mpi::broadcast((fs::temp_directory_path() / ("flex_dns_test_" + std::to_string(::getpid()))).string(),
                           MPI_COMM_WORLD);
   }
   ~Scratch() {
@@ -41,20 +42,11 @@ struct Scratch {
   }
 };
 
-Deck deck_with(std::vector<std::string> overrides) {
-  DeckSchema schema;
-  declare_run_keys(schema);
-  declare_keys(schema);
-  std::vector<std::string> base = {"grid.n=32", "dns.re=500", "dns.k0=4", "dns.dt=0.01", "dns.t_end=0.3",
-                                   "dns.snapshot_interval=0.05", "dns.checkpoint_interval=7", "run.seed=5"};
-  // A test's override replaces the base value of its key.
-  for (const auto& o : overrides) {
-    const std::string key = o.substr(0, o.find('='));
-    base.erase(std::remove_if(base.begin(), base.end(), [&](const std::string& b) { return b.rfind(key + "=", 0) == 0; }),
-               base.end());
-    base.push_back(o);
-  }
-  return Deck::parse(schema, "", base);
+Deck deck_with(const std::vector<std::string>& overrides) {
+  return testing::test_deck(declare_keys,
+                            {"grid.n=32", "dns.re=500", "dns.k0=4", "dns.dt=0.01", "dns.t_end=0.3",
+                             "dns.snapshot_interval=0.05", "dns.checkpoint_interval=7", "run.seed=5"},
+                            overrides);
 }
 
 RunSummary run_with(const std::vector<std::string>& overrides) {
@@ -67,17 +59,6 @@ std::string slurp(const std::string& path) {
   std::stringstream s;
   s << in.rdbuf();
   return s.str();
-}
-
-// The InputError message of `f`, or "" if it succeeds.
-template <class F>
-std::string input_error(F f) {
-  try {
-    f();
-  } catch (const InputError& e) {
-    return e.what();
-  }
-  return "";
 }
 
 TEST(DnsRun, RestartIsBitForBit) {
@@ -168,11 +149,11 @@ TEST(DnsRun, RejectsWisdomThatIsNotFftwWisdom) {
     std::ofstream(junk) << "not wisdom\n";
   }
   MPI_Barrier(MPI_COMM_WORLD);
-  const std::string message = input_error([&] {
+  const std::string message = testing::rejection([&] {
     run_with({"run.output_dir=" + scratch.dir + "/out", "dns.fft_planner=measure", "dns.fft_wisdom=" + junk});
   });
   EXPECT_NE(message.find(junk), std::string::npos) << message;
-  EXPECT_NE(input_error([&] { read_config(deck_with({"dns.fft_wisdom=" + junk}), world_size()); })
+  EXPECT_NE(testing::rejection([&] { read_config(deck_with({"dns.fft_wisdom=" + junk}), world_size()); })
                 .find("dns.fft_wisdom"),
             std::string::npos);
 }
@@ -208,26 +189,26 @@ TEST(DnsRun, ContinuesFromASnapshotFile) {
 
 TEST(DnsConfig, RejectsBadInputNamingTheKey) {
   const int ranks = world_size();
-  EXPECT_NE(input_error([&] { read_config(deck_with({"dns.re=-1"}), ranks); }).find("dns.re"), std::string::npos);
-  EXPECT_NE(input_error([&] { read_config(deck_with({"dns.re=0"}), ranks); }).find("dns.re"), std::string::npos);
-  EXPECT_NE(input_error([&] { read_config(deck_with({"dns.cfl=1.8"}), ranks); }).find("dns.cfl"), std::string::npos);
-  EXPECT_NE(input_error([&] { read_config(deck_with({"grid.n=34"}), 4); }).find("grid.n"), std::string::npos);
-  EXPECT_NE(input_error([&] { read_config(deck_with({"dns.channels=w,u"}), ranks); }).find("dns.channels"),
+  EXPECT_NE(testing::rejection([&] { read_config(deck_with({"dns.re=-1"}), ranks); }).find("dns.re"), std::string::npos);
+  EXPECT_NE(testing::rejection([&] { read_config(deck_with({"dns.re=0"}), ranks); }).find("dns.re"), std::string::npos);
+  EXPECT_NE(testing::rejection([&] { read_config(deck_with({"dns.cfl=1.8"}), ranks); }).find("dns.cfl"), std::string::npos);
+  EXPECT_NE(testing::rejection([&] { read_config(deck_with({"grid.n=34"}), 4); }).find("grid.n"), std::string::npos);
+  EXPECT_NE(testing::rejection([&] { read_config(deck_with({"dns.channels=w,u"}), ranks); }).find("dns.channels"),
             std::string::npos);
-  EXPECT_EQ(input_error([&] { read_config(deck_with({"dns.re=inf"}), ranks); }), "");
+  EXPECT_EQ(testing::rejection([&] { read_config(deck_with({"dns.re=inf"}), ranks); }), "");
 }
 
 TEST(DnsConfig, RejectsUnstableFixedStepBeforeWriting) {
   Scratch scratch;
   const std::string message =
-      input_error([&] { run_with({"run.output_dir=" + scratch.dir, "dns.dt=0.2", "dns.snapshot_interval=0.2"}); });
+      testing::rejection([&] { run_with({"run.output_dir=" + scratch.dir, "dns.dt=0.2", "dns.snapshot_interval=0.2"}); });
   EXPECT_NE(message.find("dns.dt"), std::string::npos) << message;
   MPI_Barrier(MPI_COMM_WORLD);
   EXPECT_FALSE(fs::exists(scratch.dir + "/dns.h5"));
 }
 
 TEST(DnsConfig, RejectsUnwritableOutput) {
-  const std::string message = input_error([&] { run_with({"run.output_dir=/proc/flex-no-such-dir"}); });
+  const std::string message = testing::rejection([&] { run_with({"run.output_dir=/proc/flex-no-such-dir"}); });
   EXPECT_FALSE(message.empty());
 }
 

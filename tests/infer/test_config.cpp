@@ -10,26 +10,18 @@
 #include "flex/core/deck.hpp"
 #include "flex/core/error.hpp"
 #include "flex/infer/config.hpp"
+#include "test_deck.hpp"
 
 namespace flex::infer {
 namespace {
 
-Deck deck_with(std::vector<std::string> overrides) {
-  DeckSchema schema;
-  declare_run_keys(schema);
-  declare_keys(schema);
-  overrides.insert(overrides.begin(), {"model.size=tiny", "run.output_dir=/tmp/flex-infer-config"});
-  return Deck::parse(schema, "", overrides);
+Deck deck_with(const std::vector<std::string>& overrides) {
+  return testing::test_deck(declare_keys, {"model.size=tiny", "run.output_dir=/tmp/flex-infer-config"}, overrides);
 }
 
 // The InputError message of read_config, or "" if it accepts the deck.
 std::string rejection(const std::vector<std::string>& overrides) {
-  try {
-    read_config(deck_with(overrides));
-  } catch (const InputError& e) {
-    return e.what();
-  }
-  return "";
+  return testing::rejection([&] { read_config(deck_with(overrides)); });
 }
 
 bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }

@@ -29,7 +29,7 @@ int size() {
 
 // Same directory on every rank.
 std::string scratch(const std::string& name) {
-  std::string dir = comm::broadcast(fs::temp_directory_path().string() + "/flex_io_test_" +
+  std::string dir = mpi::broadcast(fs::temp_directory_path().string() + "/flex_io_test_" +
                                         std::to_string(::getpid()),
                                     MPI_COMM_WORLD);
   if (rank() == 0) fs::create_directories(dir);
@@ -45,7 +45,7 @@ void write_test_file(const std::string& path, const io::FieldShape& s, bool over
   opt.overwrite = overwrite;
   io::FieldWriter writer(path, MPI_COMM_WORLD, s, opt);
   // Each rank writes its row slab of every snapshot and channel.
-  const auto rows = comm::share(s.h, rank(), size());
+  const auto rows = mpi::share(s.h, rank(), size());
   io::Hyperslab box{0, s.n, 0, s.c, rows.begin, rows.size(), 0, s.w};
   std::vector<float> data;
   for (long n = 0; n < s.n; ++n)
@@ -76,7 +76,7 @@ TEST(IoFields, RowSlabRoundTripAtAnyRankCount) {
   EXPECT_EQ(reader.attribute_string("channels"), "u,v,w");
 
   // Read a different decomposition than the one written: one snapshot each.
-  const auto snaps = comm::share(s.n, rank(), size());
+  const auto snaps = mpi::share(s.n, rank(), size());
   auto got = reader.read(io::Hyperslab{snaps.begin, snaps.size(), 2, 1, 0, s.h, 0, s.w});
   long i = 0;
   for (long n = snaps.begin; n < snaps.end; ++n)

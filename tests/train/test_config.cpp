@@ -3,7 +3,6 @@
 // its value came from.
 #include <gtest/gtest.h>
 
-#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -11,34 +10,21 @@
 #include "flex/core/deck.hpp"
 #include "flex/core/error.hpp"
 #include "flex/train/config.hpp"
+#include "test_deck.hpp"
 
 namespace flex::train {
 namespace {
 
-Deck deck_with(std::vector<std::string> overrides) {
-  DeckSchema schema;
-  declare_run_keys(schema);
-  declare_keys(schema);
-  std::vector<std::string> base = {"model.size=tiny", "model.img=32", "data.files=a.h5, b.h5", "run.seed=5",
-                                   "run.output_dir=/tmp/flex-train-config"};
-  // A test's override replaces the base value of its key.
-  for (const auto& o : overrides) {
-    const std::string key = o.substr(0, o.find('='));
-    base.erase(std::remove_if(base.begin(), base.end(), [&](const std::string& b) { return b.rfind(key + "=", 0) == 0; }),
-               base.end());
-    base.push_back(o);
-  }
-  return Deck::parse(schema, "", base);
+Deck deck_with(const std::vector<std::string>& overrides) {
+  return testing::test_deck(declare_keys,
+                            {"model.size=tiny", "model.img=32", "data.files=a.h5, b.h5", "run.seed=5",
+                             "run.output_dir=/tmp/flex-train-config"},
+                            overrides);
 }
 
 // The InputError message of read_config, or "" if it accepts the deck.
 std::string rejection(const std::vector<std::string>& overrides) {
-  try {
-    read_config(deck_with(overrides));
-  } catch (const InputError& e) {
-    return e.what();
-  }
-  return "";
+  return testing::rejection([&] { read_config(deck_with(overrides)); });
 }
 
 TEST(TrainConfig, ReadsTheDeck) {

@@ -55,7 +55,7 @@ std::string shared_dir(const std::string& tag) {
   int rank = 0;
   MPI_Comm_rank(MPI_COMM_WORLD, &rank);
   std::string dir = "/tmp/flex_train_test_" + tag + "_" + std::to_string(getpid());
-  dir = comm::broadcast(dir, MPI_COMM_WORLD);
+  dir = mpi::broadcast(dir, MPI_COMM_WORLD);
   if (rank == 0) std::filesystem::remove_all(dir);
   MPI_Barrier(MPI_COMM_WORLD);
   return dir;

@@ -15,16 +15,13 @@
 #include "flex/core/error.hpp"
 #include "flex/validate/config.hpp"
 #include "flex/validate/report.hpp"
+#include "test_deck.hpp"
 
 namespace flex::validate {
 namespace {
 
-Deck deck_with(std::vector<std::string> overrides) {
-  DeckSchema schema;
-  declare_run_keys(schema);
-  declare_keys(schema);
-  overrides.insert(overrides.begin(), "run.output_dir=/tmp/flex-validate-config");
-  return Deck::parse(schema, "", overrides);
+Deck deck_with(const std::vector<std::string>& overrides) {
+  return testing::test_deck(declare_keys, {"run.output_dir=/tmp/flex-validate-config"}, overrides);
 }
 
 TEST(ValidateConfig, SelectsChecksByNameOrPrefix) {

@@ -32,7 +32,7 @@ struct EnsembleStats {
 };
 
 // K >= 2 members; pull histogram with `bins` bins over [-range, range].
-EnsembleStats ensemble_statistics(const Slab& truth, const StackSlab& members, Affine a = {}, int bins = 40,
+EnsembleStats ensemble_statistics(const SlabView& truth, const StackSlab& members, Affine a = {}, int bins = 40,
                                   double range = 5.0);
 
 }  // namespace flex::analysis

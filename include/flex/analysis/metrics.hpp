@@ -14,7 +14,7 @@ struct Moments {
 };
 
 // Mean, std, min, max of a*x + b over the whole field.
-Moments moments(const Slab& x, Affine a = {});
+Moments moments(const SlabView& x, Affine a = {});
 
 struct PairMetrics {
   double rfne = 0;   // ||yhat - y||_F / ||y||_F
@@ -26,7 +26,7 @@ struct PairMetrics {
 };
 
 // y = truth, yhat = prediction, both mapped by `a` first (z-scoring).
-PairMetrics pair_metrics(const Slab& truth, const Slab& prediction, Affine a = {});
+PairMetrics pair_metrics(const SlabView& truth, const SlabView& prediction, Affine a = {});
 
 // SSIM (Wang et al. 2004) with an 11x11 Gaussian window, sigma 1.5, k1 0.01,
 // k2 0.03, data range L = max(y) - min(y) of the truth; the mean of the SSIM
@@ -36,10 +36,10 @@ struct SsimOptions {
   double sigma = 1.5;
   double k1 = 0.01, k2 = 0.03;
 };
-double ssim(const Slab& truth, const Slab& prediction, Affine a = {}, const SsimOptions& options = {});
+double ssim(const SlabView& truth, const SlabView& prediction, Affine a = {}, const SsimOptions& options = {});
 
 // Continuity error mean((du/dx + dv/dy)^2) on the doubly periodic grid, axis 0
 // = x, with the 4th-order central stencil [1, -8, 0, 8, -1] / (12 h).
-double continuity_error(const Slab& u, const Slab& v, double dx, double dy);
+double continuity_error(const SlabView& u, const SlabView& v, double dx, double dy);
 
 }  // namespace flex::analysis

@@ -43,8 +43,8 @@ class SpectrumEngine {
   SpectrumEngine(const SpectrumEngine&) = delete;
   SpectrumEngine& operator=(const SpectrumEngine&) = delete;
 
-  Spectrum vorticity(const Slab& w);
-  Spectrum velocity(const Slab& u, const Slab& v);
+  Spectrum vorticity(const SlabView& w);
+  Spectrum velocity(const SlabView& u, const SlabView& v);
 
  private:
   std::unique_ptr<SlabFft> fft_;
@@ -53,7 +53,7 @@ class SpectrumEngine {
 };
 
 // One-off spectra (a plan made and dropped per call).
-Spectrum vorticity_spectrum(const Slab& w, const SpectrumOptions& options = {});
-Spectrum velocity_spectrum(const Slab& u, const Slab& v, const SpectrumOptions& options = {});
+Spectrum vorticity_spectrum(const SlabView& w, const SpectrumOptions& options = {});
+Spectrum velocity_spectrum(const SlabView& u, const SlabView& v, const SpectrumOptions& options = {});
 
 }  // namespace flex::analysis

@@ -37,7 +37,7 @@ inline ConstStack wrap_stack(const float* data, long members, long rows, long co
 // row slabs: this rank holds rows [row0, row0 + local.extent(0)). Any split is
 // allowed (also empty slabs); every kernel reduces with MPI sums, so results do
 // not depend on the split beyond round-off.
-struct Slab {
+struct SlabView {
   ConstPlane local;
   long row0 = 0;
   long global_rows = 0;

@@ -1,4 +1,4 @@
-// Small collective helpers used wherever ranks must agree before acting.
+// Small collective helpers (namespace flex::mpi) used wherever ranks must agree before acting.
 #pragma once
 
 #include <mpi.h>
@@ -6,7 +6,7 @@
 #include <functional>
 #include <string>
 
-namespace flex::comm {
+namespace flex::mpi {
 
 // True on every rank if `local` is true on any rank.
 bool any(bool local, MPI_Comm comm);
@@ -33,4 +33,4 @@ struct Range {
 };
 Range share(long count, int rank, int size);
 
-}  // namespace flex::comm
+}  // namespace flex::mpi

@@ -73,6 +73,6 @@ class Stitcher {
 };
 
 // Balanced contiguous set of patch indices for `rank` of `size`.
-comm::Range patches_of_rank(const Tiling& tiling, int rank, int size);
+mpi::Range patches_of_rank(const Tiling& tiling, int rank, int size);
 
 }  // namespace flex::decomp

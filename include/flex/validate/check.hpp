@@ -43,6 +43,9 @@ struct Check {
 // Every check, in report order.
 const std::vector<Check>& checks();
 
+// `x` with `digits` significant digits, for criteria and notes.
+std::string format_number(double x, int digits);
+
 // Judging helpers: a Result for `measured` within [lo, hi] or below `limit`.
 Result within(const std::string& check, const std::string& quantity, double measured, double lo, double hi,
               const std::string& note = "");
