@@ -4,6 +4,7 @@
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <limits>
 #include <sstream>
@@ -66,6 +67,29 @@ std::vector<std::string> split_list(const std::string& text) {
   }
   if (!item.empty()) items.push_back(item);
   return items;
+}
+
+// Two spellings of one value (8 and 8.0, "1, 2" and "1,2") are the same.
+bool same_value(const KeySpec& k, const std::string& a, const std::string& b) {
+  switch (k.type) {
+    case KeyType::Int:
+    case KeyType::Real: {
+      const auto x = parse_double(a), y = parse_double(b);
+      return x && y ? *x == *y : trim(a) == trim(b);
+    }
+    case KeyType::Bool: return parse_bool(a) == parse_bool(b);
+    case KeyType::IntList:
+    case KeyType::RealList: {
+      const auto x = split_list(a), y = split_list(b);
+      if (x.size() != y.size()) return false;
+      for (size_t i = 0; i < x.size(); ++i) {
+        const auto p = parse_double(x[i]), q = parse_double(y[i]);
+        if (!(p && q ? *p == *q : x[i] == y[i])) return false;
+      }
+      return true;
+    }
+    default: return trim(a) == trim(b);
+  }
 }
 
 std::string format_bound(double v) {
@@ -202,6 +226,8 @@ Deck Deck::parse(const DeckSchema& schema, const std::string& deck_path, const s
   for (const auto& kv : vm) deck.origins_[kv.first] = Origin::CommandLine;
 
   if (!deck_path.empty()) {
+    // An ifstream opens a directory and reads it as empty: the defaults would run silently.
+    FLEX_REQUIRE(!std::filesystem::is_directory(deck_path), deck_path << ": is a directory, not an input deck");
     std::ifstream in(deck_path);
     FLEX_REQUIRE(in.good(), deck_path << ": cannot open the input deck");
     try {
@@ -227,49 +253,76 @@ Deck Deck::parse(const DeckSchema& schema, const std::string& deck_path, const s
   }
 
   // Validate every key now, so bad input fails before any work is done.
-  for (const auto& k : schema.keys()) {
-    const std::string& v = deck.values_[k.name];
-    if (v.empty() && (k.type == KeyType::String || k.type == KeyType::Path || k.type == KeyType::IntList ||
-                      k.type == KeyType::RealList))
-      continue;
-    auto in_range = [&](double x) { return (!k.min || x >= *k.min) && (!k.max || x <= *k.max); };
-    switch (k.type) {
-      case KeyType::Int: {
-        auto x = parse_long(v);
-        if (!x || !in_range(static_cast<double>(*x))) deck.bad_value(k.name, "");
-        break;
+  for (const auto& k : schema.keys()) deck.check_value(k);
+  return deck;
+}
+
+void Deck::check_value(const KeySpec& k) const {
+  const std::string& v = values_.at(k.name);
+  if (v.empty() && (k.type == KeyType::String || k.type == KeyType::Path || k.type == KeyType::IntList ||
+                    k.type == KeyType::RealList))
+    return;
+  auto in_range = [&](double x) { return (!k.min || x >= *k.min) && (!k.max || x <= *k.max); };
+  switch (k.type) {
+    case KeyType::Int: {
+      auto x = parse_long(v);
+      if (!x || !in_range(static_cast<double>(*x))) bad_value(k.name, "");
+      break;
+    }
+    case KeyType::Real: {
+      auto x = parse_double(v);
+      if (!x || !std::isfinite(*x) || !in_range(*x)) bad_value(k.name, "");
+      break;
+    }
+    case KeyType::Bool:
+      if (!parse_bool(v)) bad_value(k.name, "");
+      break;
+    case KeyType::Choice: {
+      bool ok = false;
+      for (const auto& c : k.choices) ok = ok || (c == v);
+      if (!ok) bad_value(k.name, "");
+      break;
+    }
+    case KeyType::IntList:
+      for (const auto& item : split_list(v)) {
+        auto x = parse_long(item);
+        if (!x || !in_range(static_cast<double>(*x))) bad_value(k.name, "item '" + item + "' ");
       }
-      case KeyType::Real: {
-        auto x = parse_double(v);
-        if (!x || !std::isfinite(*x) || !in_range(*x)) deck.bad_value(k.name, "");
-        break;
+      break;
+    case KeyType::RealList:
+      for (const auto& item : split_list(v)) {
+        auto x = parse_double(item);
+        if (!x || !in_range(*x)) bad_value(k.name, "item '" + item + "' ");
       }
-      case KeyType::Bool:
-        if (!parse_bool(v)) deck.bad_value(k.name, "");
-        break;
-      case KeyType::Choice: {
-        bool ok = false;
-        for (const auto& c : k.choices) ok = ok || (c == v);
-        if (!ok) deck.bad_value(k.name, "");
-        break;
-      }
-      case KeyType::IntList:
-        for (const auto& item : split_list(v)) {
-          auto x = parse_long(item);
-          if (!x || !in_range(static_cast<double>(*x))) deck.bad_value(k.name, "item '" + item + "' ");
-        }
-        break;
-      case KeyType::RealList:
-        for (const auto& item : split_list(v)) {
-          auto x = parse_double(item);
-          if (!x || !in_range(*x)) deck.bad_value(k.name, "item '" + item + "' ");
-        }
-        break;
-      case KeyType::String:
-      case KeyType::Path: break;
+      break;
+    case KeyType::String:
+    case KeyType::Path: break;
+  }
+}
+
+Deck Deck::inherit(const std::map<std::string, std::string>& values, const std::string& label) const {
+  Deck out = *this;
+  for (const auto& [key, value] : values) {
+    const KeySpec* k = schema_.find(key);
+    if (k == nullptr) continue;  // a key this command does not read
+    if (origin(key) == Origin::Default) {
+      out.values_[key] = value;
+      out.origins_[key] = Origin::Inherited;
+      out.inherited_from_ = label;
+      out.check_value(*k);
+    } else if (!same_value(*k, raw(key), value)) {
+      FLEX_REQUIRE(false, where(key) << ": key '" << key << "' = " << raw(key) << " contradicts " << label
+                                     << ", which has " << value << " (drop the key to use that value)");
     }
   }
-  return deck;
+  return out;
+}
+
+std::map<std::string, std::string> Deck::values_with_prefix(const std::string& prefix) const {
+  std::map<std::string, std::string> out;
+  for (const auto& [key, value] : values_)
+    if (key.rfind(prefix, 0) == 0) out[key] = value;
+  return out;
 }
 
 void Deck::bad_value(const std::string& key, const std::string& why) const {
@@ -318,6 +371,7 @@ std::string Deck::where(const std::string& key) const {
   switch (origin(key)) {
     case Origin::CommandLine: return "command line";
     case Origin::Default: return source_ + " (default)";
+    case Origin::Inherited: return inherited_from_;
     default: return source_;
   }
 }
@@ -338,7 +392,11 @@ std::string Deck::resolved_text() const {
     if (sec != section) out << "\n", section = sec;
     const Origin o = origins_.at(k.name);
     out << k.name << " = " << values_.at(k.name) << "  # "
-        << (o == Origin::Default ? "default" : o == Origin::File ? "deck" : "command line") << "\n";
+        << (o == Origin::Default    ? std::string("default")
+            : o == Origin::File     ? std::string("deck")
+            : o == Origin::Inherited ? "from " + inherited_from_
+                                     : std::string("command line"))
+        << "\n";
   }
   return out.str();
 }

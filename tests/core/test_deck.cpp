@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
 
 #include "flex/core/deck.hpp"
 #include "flex/core/error.hpp"
@@ -97,4 +98,43 @@ TEST(Deck, HelpListsEveryKeyWithTypeDefaultAndMeaning) {
   EXPECT_NE(help.find("grid.n = 256"), std::string::npos);
   EXPECT_NE(help.find("grid points per side"), std::string::npos);
   EXPECT_NE(help.find("[choice; one of: tiny, S, M, L]"), std::string::npos);
+}
+
+TEST(Deck, ListsAndWhereValuesCameFrom) {
+  const auto path = write_deck("where", "model.size = M\n");
+  const Deck d = Deck::parse(schema(), path, {"grid.n=64", "data.re=2000, 4000 8000"});
+  EXPECT_EQ(d.where("model.size"), path);
+  EXPECT_EQ(d.where("grid.n"), "command line");
+  EXPECT_EQ(d.where("dns.re"), path + " (default)");
+  EXPECT_EQ(d.get_strings("data.re"), (std::vector<std::string>{"2000", "4000", "8000"}));
+  EXPECT_EQ(d.values_with_prefix("model."),
+            (std::map<std::string, std::string>{{"model.channels", "64,128,128,256"}, {"model.size", "M"}}));
+}
+
+TEST(Deck, InheritFillsDefaultsAndRefusesContradictions) {
+  const auto path = write_deck("inherit", "grid.n = 128\n");
+  const Deck d = Deck::parse(schema(), path, {"dns.re=2000"});
+  // Defaults take the inherited values; the same value spelled differently is no contradiction.
+  const Deck got = d.inherit({{"model.size", "L"}, {"grid.n", "128.0"}, {"dns.re", "2e3"}, {"not.a.key", "1"}},
+                             "ckpt.json (the checkpoint's settings)");
+  EXPECT_EQ(got.get_string("model.size"), "L");
+  EXPECT_EQ(got.where("model.size"), "ckpt.json (the checkpoint's settings)");
+  EXPECT_NE(got.resolved_text().find("model.size = L  # from ckpt.json"), std::string::npos);
+  EXPECT_EQ(got.get_int("grid.n"), 128);
+  // A value the deck set differently names both.
+  try {
+    d.inherit({{"grid.n", "256"}}, "ckpt.json");
+    FAIL() << "a contradiction was accepted";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find(path + ": key 'grid.n' = 128 contradicts ckpt.json, which has 256"),
+              std::string::npos)
+        << e.what();
+  }
+  // Inherited values are validated like deck values.
+  EXPECT_THROW(d.inherit({{"model.size", "XL"}}, "ckpt.json"), InputError);
+}
+
+TEST(Deck, ADirectoryIsNotADeck) {
+  EXPECT_NE(error_of(fs::temp_directory_path().string()).find("is a directory, not an input deck"),
+            std::string::npos);
 }

@@ -56,7 +56,7 @@ class DeckSchema {
 
 class Deck {
  public:
-  enum class Origin { Default, File, CommandLine };
+  enum class Origin { Default, File, CommandLine, Inherited };
 
   // deck_path may be empty (defaults + overrides only). overrides: "key=value".
   static Deck parse(const DeckSchema& schema, const std::string& deck_path,
@@ -75,6 +75,14 @@ class Deck {
   // Where a key's value came from, for messages: the deck file, "command line" or "default".
   std::string where(const std::string& key) const;
 
+  // A copy in which each key still at its default takes the given value
+  // (Origin::Inherited, where() = label), e.g. the settings a checkpoint was
+  // trained with; a key the deck or command line set to a different value
+  // is an InputError naming both. Keys this deck does not declare are skipped.
+  Deck inherit(const std::map<std::string, std::string>& values, const std::string& label) const;
+  // Every key beginning with `prefix` and its value as written.
+  std::map<std::string, std::string> values_with_prefix(const std::string& prefix) const;
+
   const std::string& source() const { return source_; }
   // A complete deck that repeats this run: every key, resolved.
   std::string resolved_text() const;
@@ -82,11 +90,13 @@ class Deck {
  private:
   const std::string& raw(const std::string& key) const;
   [[noreturn]] void bad_value(const std::string& key, const std::string& why) const;
+  void check_value(const KeySpec& k) const;  // type, range, choices; InputError naming the key
 
   DeckSchema schema_;
   std::string source_;
   std::map<std::string, std::string> values_;
   std::map<std::string, Origin> origins_;
+  std::string inherited_from_;  // label of the values inherit() filled in
 };
 
 }  // namespace flex
