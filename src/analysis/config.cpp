@@ -1,6 +1,7 @@
 #include "flex/analysis/config.hpp"
 
 #include <algorithm>
+#include <filesystem>
 
 #include "flex/core/deck.hpp"
 #include "flex/core/error.hpp"
@@ -28,6 +29,10 @@ void declare_keys(DeckSchema& s) {
             "members per sample when analyze.ensemble is one file: snapshot s*K + m is member m of sample s "
             "(0: one member per file)")
       .range(0, {});
+  s.add_path("analyze.baselines", "",
+             "baseline predictions [N,B,H,W] of a one-channel prediction, channel names in the `channels` "
+             "attribute, scored like the prediction (empty: <prediction stem>.baselines.h5 beside "
+             "analyze.prediction if it exists, as `flex infer` writes it; none: no baselines)");
   s.add_int("analyze.first", 0, "first truth snapshot analysed").range(0, {});
   s.add_int("analyze.prediction_first", 0, "prediction/ensemble sample matching the first truth snapshot")
       .range(0, {});
@@ -54,6 +59,15 @@ void declare_keys(DeckSchema& s) {
       .range(0, {});
   s.add_bool("analyze.spectrum_axes", false,
              "count the kx = 0 and ky = 0 modes in the spectrum shells (San & Pawar leave them out)");
+  s.add_choice("analyze.protocol", "whole", {"whole", "tiles"},
+               "whole: metrics of whole fields; tiles: also the paper's Table 1 RFNE (rfne_tiles): fields cut "
+               "into analyze.tile² tiles, RFNE of each batch of analyze.tile_batch tiles, mean over batches");
+  s.add_int("analyze.tile", 256, "tile side for analyze.protocol = tiles; must divide the field's H and W")
+      .range(1, {});
+  s.add_int("analyze.tile_batch", 32,
+            "consecutive tiles (row-major) per RFNE batch for analyze.protocol = tiles (the authors' 32; 1: the "
+            "mean of per-tile RFNEs)")
+      .range(1, {});
   s.add_int("analyze.ssim_window", 11, "SSIM Gaussian window size (odd)").range(3, {});
   s.add_real("analyze.ssim_sigma", 1.5, "SSIM Gaussian window standard deviation, pixels").range(0, {});
   s.add_real("analyze.skill_threshold", 0.95, "PCC above which a rollout step counts as skilful").range(-1, 1);
@@ -63,7 +77,7 @@ void declare_keys(DeckSchema& s) {
 }
 
 std::vector<std::string> OutputFiles::all() const {
-  return {metrics_csv, metrics_json, spectra_csv, ensemble_csv, pull_csv, skill_csv, continuity_csv, deck};
+  return {metrics_csv, metrics_json, spectra_csv, ensemble_csv, pull_csv, skill_csv, continuity_csv, tiles_csv, deck};
 }
 
 long AnalyzeConfig::members_per_sample() const {
@@ -74,9 +88,9 @@ OutputFiles AnalyzeConfig::outputs() const {
   const std::string stem = run.output_dir + "/" + prefix;
   // The outputs share the stem <dir>/<prefix>; resolved_deck_path swaps an
   // extension, so hand it one to swap: a dotted prefix keeps its dots.
-  return {stem + "_metrics.csv", stem + "_metrics.json",   stem + "_spectra.csv",
-          stem + "_ensemble.csv", stem + "_pull.csv",        stem + "_skill.csv",
-          stem + "_continuity.csv", output::resolved_deck_path(stem + ".x")};
+  return {stem + "_metrics.csv",    stem + "_metrics.json", stem + "_spectra.csv",
+          stem + "_ensemble.csv",   stem + "_pull.csv",     stem + "_skill.csv",
+          stem + "_continuity.csv", stem + "_tiles.csv",    output::resolved_deck_path(stem + ".x")};
 }
 
 AnalyzeConfig read_config(const Deck& deck) {
@@ -105,6 +119,18 @@ AnalyzeConfig read_config(const Deck& deck) {
                deck.where("analyze.ensemble") << ": key 'analyze.ensemble' gives " << c.members_per_sample()
                                               << " member(s); ensemble statistics need at least 2");
 
+  // Found by name, so the baselines `flex infer` wrote are scored without a key.
+  const std::string baselines = deck.get_string("analyze.baselines");
+  if (!baselines.empty() && baselines != "none") {
+    c.baselines = baselines;
+    FLEX_REQUIRE(std::filesystem::exists(baselines),
+                 deck.where("analyze.baselines") << ": key 'analyze.baselines' = " << baselines
+                                                 << " does not exist (none: no baselines)");
+  } else if (baselines.empty() && !c.prediction.path.empty()) {
+    const std::string beside = output::sidecar(c.prediction.path, ".baselines.h5");
+    if (std::filesystem::exists(beside)) c.baselines = beside;
+  }
+
   c.first = deck.get_int("analyze.first");
   c.prediction_first = deck.get_int("analyze.prediction_first");
   c.count = deck.get_int("analyze.count");
@@ -123,6 +149,9 @@ AnalyzeConfig read_config(const Deck& deck) {
 
   c.domain_length = deck.get_real("analyze.domain_length");
   c.spectrum_axes = deck.get_bool("analyze.spectrum_axes");
+  c.protocol = deck.get_string("analyze.protocol");
+  c.tile = deck.get_int("analyze.tile");
+  c.tile_batch = deck.get_int("analyze.tile_batch");
   c.ssim_window = static_cast<int>(deck.get_int("analyze.ssim_window"));
   FLEX_REQUIRE(c.ssim_window % 2 == 1, deck.where("analyze.ssim_window") << ": key 'analyze.ssim_window' must be odd");
   c.ssim_sigma = deck.get_real("analyze.ssim_sigma");

@@ -72,11 +72,35 @@ long sample_count(const AnalyzeConfig& config, const Inputs& in) {
   };
   const long packed = config.ensemble_members;
   if (in.prediction) limit(in.prediction->shape().n, in.prediction->path());
+  if (in.baselines) limit(in.baselines->shape().n, in.baselines->path());
   for (const auto& e : in.ensemble) limit(packed > 0 ? e.shape().n / packed : e.shape().n, e.path());
   FLEX_REQUIRE(config.count <= available, src << ": key 'analyze.count' = " << config.count
                                               << ", but the files hold only " << available
                                               << " samples from analyze.first with this stride");
   return config.count == 0 ? available : config.count;
+}
+
+// The baselines file: one plane per baseline of the truth's single channel,
+// named by its `channels` attribute (as `flex infer` writes it).
+void open_baselines(const AnalyzeConfig& config, MPI_Comm comm, Inputs& in) {
+  const std::string& src = config.run.deck_source;
+  in.baselines = std::make_unique<io::FieldReader>(config.baselines, comm);
+  const io::FieldReader& b = *in.baselines;
+  const auto s = b.shape();
+  FLEX_REQUIRE(in.shape.c == 1, src << ": key 'analyze.baselines': " << b.path() << " holds baselines of a "
+                                    << "one-channel prediction, but " << in.truth.path() << " has " << in.shape.c
+                                    << " channels (analyze.baselines = none: no baselines)");
+  FLEX_REQUIRE(s.h == in.shape.h && s.w == in.shape.w,
+               b.path() << ": baselines [" << s.n << ", " << s.c << ", " << s.h << ", " << s.w
+                        << "] do not match the truth " << in.truth.path() << " in H, W (key 'analyze.baselines')");
+  if (b.has_attribute("channels")) in.baseline_names = attribute_names(b.attribute_string("channels"));
+  if (static_cast<long>(in.baseline_names.size()) != s.c) {
+    in.baseline_names.clear();
+    for (long k = 0; k < s.c; ++k) in.baseline_names.push_back("baseline" + std::to_string(k));
+  }
+  for (const auto& name : in.baseline_names)
+    FLEX_REQUIRE(name != kPredictionSource && std::count(in.baseline_names.begin(), in.baseline_names.end(), name) == 1,
+                 b.path() << ": baseline name '" << name << "' is repeated or reserved (key 'analyze.baselines')");
 }
 
 }  // namespace
@@ -95,6 +119,7 @@ Inputs open_inputs(const AnalyzeConfig& config, MPI_Comm comm) {
     in.ensemble.emplace_back(path, comm, config.ensemble_dataset);
     require_same_plane(in.truth, in.ensemble.back());
   }
+  if (!config.baselines.empty()) open_baselines(config, comm, in);
   in.members = config.members_per_sample();
   in.count = sample_count(config, in);
 
@@ -110,8 +135,12 @@ Inputs open_inputs(const AnalyzeConfig& config, MPI_Comm comm) {
                      static_cast<long>(config.given_std.size()) == in.shape.c,
                  src << ": analyze.normalise = given needs analyze.mean and analyze.std with one value per channel ("
                      << in.shape.c << ")");
+  FLEX_REQUIRE(!config.tiled() || (in.shape.h % config.tile == 0 && in.shape.w % config.tile == 0),
+               src << ": key 'analyze.tile' = " << config.tile << " must divide the " << in.shape.h << "x"
+                   << in.shape.w << " fields of " << in.truth.path() << " (analyze.protocol = tiles)");
   const long window = config.ssim_window;
-  FLEX_REQUIRE(!config.wants("ssim") || !in.has_prediction() || (in.shape.h > window && in.shape.w > window),
+  FLEX_REQUIRE(!config.wants("ssim") || (!in.has_prediction() && !in.baselines) ||
+                   (in.shape.h > window && in.shape.w > window),
                in.truth.path() << ": a " << in.shape.h << "x" << in.shape.w << " field is too small for the "
                                << window << "x" << window << " SSIM window (analyze.ssim_window)");
   return in;

@@ -30,6 +30,8 @@ struct Inputs {
   io::FieldReader truth;
   std::unique_ptr<io::FieldReader> prediction;  // null: no prediction file
   std::vector<io::FieldReader> ensemble;
+  std::unique_ptr<io::FieldReader> baselines;  // null: none; else [N, B, H, W], B baselines of channel 0
+  std::vector<std::string> baseline_names;     // its `channels` attribute (baseline<b> where missing)
   io::FieldShape shape;        // the truth's; every other file matches it in C, H, W
   Channels channels;
   std::vector<long> analysed;  // channels given point-wise and ensemble metrics
@@ -39,6 +41,9 @@ struct Inputs {
   // A prediction file, or else the ensemble mean.
   bool has_prediction() const { return prediction || !ensemble.empty(); }
 };
+
+// What the prediction's rows are called beside the baselines' in the tables.
+inline const char* const kPredictionSource = "prediction";
 
 // Opens every input of `config` (collective over comm) and checks it.
 Inputs open_inputs(const AnalyzeConfig& config, MPI_Comm comm);

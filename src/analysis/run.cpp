@@ -9,6 +9,7 @@
 #include "flex/analysis/ensemble.hpp"
 #include "flex/analysis/metrics.hpp"
 #include "flex/analysis/spectrum.hpp"
+#include "flex/analysis/tiles.hpp"
 #include "flex/core/collectives.hpp"
 #include "flex/core/error.hpp"
 #include "flex/core/log.hpp"
@@ -45,7 +46,7 @@ Plan plan_of(const AnalyzeConfig& config, const Inputs& in) {
 // This rank's planes of one sample.
 struct Sample {
   long index = 0, truth_snapshot = 0, prediction_snapshot = 0;
-  Planes truth, prediction, members;
+  Planes truth, prediction, members, baselines;
   std::map<long, OwnedPlane> ensemble_mean;  // per channel, made when first asked for
 };
 
@@ -75,6 +76,7 @@ class Analysis {
       FLEX_PROFILE("analyze::read");
       s.truth = reader_.read_all_channels(in_.truth, s.truth_snapshot);
       if (in_.prediction) s.prediction = reader_.read_all_channels(*in_.prediction, s.prediction_snapshot);
+      if (in_.baselines) s.baselines = reader_.read_all_channels(*in_.baselines, s.prediction_snapshot);
       if (!in_.ensemble.empty())
         s.members = reader_.read_members(in_.ensemble, config_.ensemble_members, s.prediction_snapshot, in_.members);
     }
@@ -119,21 +121,20 @@ class Analysis {
     const SlabView ts = s.truth.slab(c);
     const Affine a = normalisation(s, c, ts);
     auto& acc = results_.per_channel[c];
-    if (in_.has_prediction() && (results_.has_metric_columns() || config_.wants("skill"))) {
-      const SlabView ps = predicted(s, c);
-      const PairMetrics m = pair_metrics(ts, ps, a);
-      std::map<std::string, double> values = {{"rfne", m.rfne}, {"pcc", m.pcc},   {"mse", m.mse},
-                                              {"rmse", m.rmse}, {"psnr", m.psnr}, {"linf", m.linf}};
-      if (config_.wants("ssim")) values["ssim"] = ssim(ts, ps, a, ssim_);
-      if (results_.has_metric_columns()) {
-        auto& row = results_.metrics.row() << s.index << s.truth_snapshot
-                                           << (in_.prediction ? s.prediction_snapshot : -1L) << name;
-        for (size_t k = 4; k < results_.metric_columns.size(); ++k) row << values.at(results_.metric_columns[k]);
-      }
+    const bool scored = results_.has_metric_columns() || config_.wants("skill");
+    if (in_.has_prediction() && scored) {
+      const long snapshot = in_.prediction ? s.prediction_snapshot : -1L;
+      const auto values = compare(s, c, kPredictionSource, snapshot, ts, predicted(s, c), a);
       for (const auto& [metric, v] : values) acc[metric].push_back(v);
-      if (config_.wants("pcc") || config_.wants("skill")) progress.push_back({"pcc_" + name, m.pcc});
-      if (config_.wants("rfne")) progress.push_back({"rfne_" + name, m.rfne});
+      if (config_.wants("pcc") || config_.wants("skill")) progress.push_back({"pcc_" + name, values.at("pcc")});
+      if (config_.wants("rfne")) progress.push_back({"rfne_" + name, values.at("rfne")});
     }
+    if (in_.baselines && scored)
+      for (size_t b = 0; b < in_.baseline_names.size(); ++b) {
+        const std::string& source = in_.baseline_names[b];
+        const auto values = compare(s, c, source, s.prediction_snapshot, ts, s.baselines.slab(static_cast<long>(b)), a);
+        for (const auto& [metric, v] : values) results_.per_baseline[source][c][metric].push_back(v);
+      }
     if (plan_.ensemble) {
       FLEX_PROFILE("analyze::ensemble");
       const EnsembleStats e = ensemble_statistics(ts, s.members.members(c), a, config_.pull_bins, config_.pull_range);
@@ -146,6 +147,36 @@ class Analysis {
       results_.add_pulls(c, e.pull);
       progress.push_back({"crps_" + name, e.crps});
     }
+  }
+
+  // The point-wise metrics of one source (the prediction or a baseline) of
+  // channel c against the truth, and its rows of the metrics and tiles tables.
+  std::map<std::string, double> compare(const Sample& s, long c, const std::string& source, long snapshot,
+                                        const SlabView& ts, const SlabView& ps, Affine a) {
+    const PairMetrics m = pair_metrics(ts, ps, a);
+    std::map<std::string, double> values = {{"rfne", m.rfne}, {"pcc", m.pcc},   {"mse", m.mse},
+                                            {"rmse", m.rmse}, {"psnr", m.psnr}, {"linf", m.linf}};
+    if (config_.wants("ssim")) values["ssim"] = ssim(ts, ps, a, ssim_);
+    if (config_.tiled()) values["rfne_tiles"] = tiled(s, c, source, ts, ps, a);
+    if (results_.has_metric_columns()) {
+      auto& row = results_.metrics.row() << s.index << s.truth_snapshot << snapshot << in_.channels.names[c];
+      for (const auto& column : results_.metric_columns) row << values.at(column);
+      row << source;
+    }
+    return values;
+  }
+
+  // The tiles protocol: every tile's norms into the tiles table, the mean batch RFNE back.
+  double tiled(const Sample& s, long c, const std::string& source, const SlabView& ts, const SlabView& ps, Affine a) {
+    FLEX_PROFILE("analyze::tiles");
+    const std::vector<TileNorms> tiles = tile_norms(ts, ps, config_.tile, a);
+    for (size_t k = 0; k < tiles.size(); ++k) {
+      const TileNorms& t = tiles[k];
+      results_.tiles.row() << source << s.index << in_.channels.names[c] << t.row << t.col
+                           << static_cast<long>(k) / config_.tile_batch << std::sqrt(t.error2) << std::sqrt(t.truth2)
+                           << t.rfne();
+    }
+    return tiled_rfne(tiles, config_.tile_batch);
   }
 
   // mean((du/dx + dv/dy)^2) of the truth and the prediction, on the physical fields.
@@ -208,7 +239,10 @@ int run(const AnalyzeConfig& config, MPI_Comm comm) {
   const io::FieldShape& shape = in.shape;
   log::info("analyze: ", in.count, " sample(s) of ", in.truth.path(), " [", shape.n, ", ", shape.c, ", ", shape.h,
             ", ", shape.w, "]", in.prediction ? " vs " + in.prediction->path() : std::string(),
-            in.ensemble.empty() ? std::string() : ", ensemble of " + std::to_string(in.members), " on ", ranks,
+            in.ensemble.empty() ? std::string() : ", ensemble of " + std::to_string(in.members),
+            in.baselines ? ", " + std::to_string(in.baseline_names.size()) + " baseline(s) of " + in.baselines->path()
+                         : std::string(),
+            config.tiled() ? ", " + std::to_string(config.tile) + "^2 tiles" : std::string(), " on ", ranks,
             " rank(s)");
 
   Analysis analysis(config, in, plan, comm, mpi::share(shape.h, rank, ranks));

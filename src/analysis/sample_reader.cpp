@@ -27,24 +27,25 @@ StackSlab Planes::members(long c) const {
 SampleReader::SampleReader(MPI_Comm comm, const io::FieldShape& shape, long row0, long rows)
     : comm_(comm), shape_(shape), row0_(row0), rows_(rows) {}
 
-Planes SampleReader::empty_planes(long members) const {
+Planes SampleReader::empty_planes(long channels, long members) const {
   Planes p;
-  p.channels_ = shape_.c, p.members_ = members, p.rows_ = rows_, p.cols_ = shape_.w;
+  p.channels_ = channels, p.members_ = members, p.rows_ = rows_, p.cols_ = shape_.w;
   p.row0_ = row0_, p.global_rows_ = shape_.h, p.comm_ = comm_;
-  p.host_.resize(static_cast<size_t>(shape_.c * members * rows_ * shape_.w));
+  p.host_.resize(static_cast<size_t>(channels * members * rows_ * shape_.w));
   return p;
 }
 
 Planes SampleReader::read_all_channels(const io::FieldReader& file, long snapshot) const {
-  Planes p = empty_planes(1);
-  file.read(io::Hyperslab{snapshot, 1, 0, shape_.c, row0_, rows_, 0, shape_.w}, p.host_.data());
+  const long channels = file.shape().c;
+  Planes p = empty_planes(channels, 1);
+  file.read(io::Hyperslab{snapshot, 1, 0, channels, row0_, rows_, 0, shape_.w}, p.host_.data());
   p.upload();
   return p;
 }
 
 Planes SampleReader::read_members(const std::vector<io::FieldReader>& files, long packed, long sample,
                                   long members) const {
-  Planes p = empty_planes(members);
+  Planes p = empty_planes(shape_.c, members);
   const long plane = rows_ * shape_.w;
   for (long c = 0; c < shape_.c; ++c)
     for (long m = 0; m < members; ++m) {

@@ -35,14 +35,14 @@ class SampleReader {
   // This rank reads rows [row0, row0 + rows) of fields shaped like `shape`.
   SampleReader(MPI_Comm comm, const io::FieldShape& shape, long row0, long rows);
 
-  // Snapshot `snapshot`, every channel. Collective.
+  // Snapshot `snapshot`, every channel of that file (a baselines file has its own count). Collective.
   Planes read_all_channels(const io::FieldReader& file, long snapshot) const;
   // Sample `sample` of K members: member m is snapshot `sample` of files[m], or,
   // with `packed` members per sample in files[0], its snapshot sample*K + m. Collective.
   Planes read_members(const std::vector<io::FieldReader>& files, long packed, long sample, long members) const;
 
  private:
-  Planes empty_planes(long members) const;
+  Planes empty_planes(long channels, long members) const;
   MPI_Comm comm_;
   io::FieldShape shape_;
   long row0_, rows_;

@@ -1,5 +1,6 @@
 // SSIM, Wang, Bovik, Sheikh & Simoncelli (2004), eq. 13, with a separable
 // Gaussian window; rows near the slab edge come from the neighbouring ranks.
+#include <algorithm>
 #include <cmath>
 
 #include "flex/analysis/metrics.hpp"
@@ -15,8 +16,10 @@ double ssim(const SlabView& truth, const SlabView& prediction, Affine a, const S
   const long h = o.window / 2, rows = truth.global_rows, cols = truth.cols();
   FLEX_CHECK(rows > 2 * h && cols > 2 * h, "ssim: field " << rows << "x" << cols << " is smaller than the "
                                                            << o.window << "x" << o.window << " window");
-  const Moments range = moments(truth, a);
-  const double L = range.max - range.min;
+  // Data range as torchmetrics, which SuperBench's evaluation calls: the
+  // larger of the two fields' ranges, so the score is symmetric in them.
+  const Moments ry = moments(truth, a), rp = moments(prediction, a);
+  const double L = std::max(ry.max - ry.min, rp.max - rp.min);
   const double c1 = (o.k1 * L) * (o.k1 * L), c2 = (o.k2 * L) * (o.k2 * L);
 
   // Normalised 1D Gaussian taps.

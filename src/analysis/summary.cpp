@@ -17,14 +17,22 @@ namespace {
 using Json = nlohmann::ordered_json;
 
 std::vector<std::string> metric_columns_of(const AnalyzeConfig& config) {
-  std::vector<std::string> columns = {"sample", "truth_snapshot", "prediction_snapshot", "channel"};
+  std::vector<std::string> columns;
   for (const auto& m : kPairMetrics) {
     if (!config.wants(m)) continue;
     columns.push_back(m);
     if (m == "mse") columns.push_back("rmse");
   }
   if (config.wants("ssim")) columns.push_back("ssim");
+  if (config.tiled()) columns.push_back("rfne_tiles");
   return columns;
+}
+
+std::vector<std::string> metrics_header(const std::vector<std::string>& metric_columns) {
+  std::vector<std::string> header = {"sample", "truth_snapshot", "prediction_snapshot", "channel"};
+  header.insert(header.end(), metric_columns.begin(), metric_columns.end());
+  header.push_back("source");
+  return header;
 }
 
 double mean_of(const std::vector<double>& v) {
@@ -33,26 +41,52 @@ double mean_of(const std::vector<double>& v) {
   return v.empty() ? std::nan("") : s / v.size();
 }
 
-// Channel c's series of `metric` over the samples (empty if never computed).
-const std::vector<double>& series(const Results& r, long c, const std::string& metric) {
-  static const std::vector<double> none;
-  const auto channel = r.per_channel.find(c);
-  if (channel == r.per_channel.end()) return none;
-  const auto it = channel->second.find(metric);
-  return it == channel->second.end() ? none : it->second;
+const Series& no_series() {
+  static const Series none;
+  return none;
 }
+
+// Channel c's series of one source (the prediction, or a baseline by name).
+const Series& series_of(const Results& r, long c, const std::string& source = kPredictionSource) {
+  const std::map<long, Series>* channels = &r.per_channel;
+  if (source != kPredictionSource) {
+    const auto b = r.per_baseline.find(source);
+    if (b == r.per_baseline.end()) return no_series();
+    channels = &b->second;
+  }
+  const auto it = channels->find(c);
+  return it == channels->end() ? no_series() : it->second;
+}
+
+// A metric's values over the samples (empty if never computed).
+const std::vector<double>& values_of(const Series& s, const std::string& metric) {
+  static const std::vector<double> none;
+  const auto it = s.find(metric);
+  return it == s.end() ? none : it->second;
+}
+
+double value_at(const std::vector<double>& v, size_t k) { return k < v.size() ? v[k] : std::nan(""); }
 
 bool skill_asked(const AnalyzeConfig& config, const Inputs& in) { return config.wants("skill") && in.has_prediction(); }
 
-// Sample j is rollout step j + 1.
+// Sample j is rollout step j + 1. Each baseline's PCC and RFNE (persistence
+// for a forecast) stand beside the prediction's: pcc_<name>, rfne_<name>.
 CsvTable skill_table(const AnalyzeConfig& config, const Inputs& in, const Results& results) {
-  CsvTable table({"step", "channel", "pcc", "rfne"});
+  std::vector<std::string> measures = {"pcc", "rfne"};
+  if (config.tiled()) measures.push_back("rfne_tiles");
+  std::vector<std::string> sources = {kPredictionSource}, columns = {"step", "channel"};
+  sources.insert(sources.end(), in.baseline_names.begin(), in.baseline_names.end());
+  for (const auto& source : sources)
+    for (const auto& m : measures) columns.push_back(source == kPredictionSource ? m : m + "_" + source);
+  CsvTable table(columns);
   if (!skill_asked(config, in)) return table;
   for (long c : in.analysed) {
-    const auto& pcc = series(results, c, "pcc");
-    const auto& rfne = series(results, c, "rfne");
-    for (size_t k = 0; k < pcc.size(); ++k)
-      table.row() << static_cast<long>(k + 1) << in.channels.names[c] << pcc[k] << rfne[k];
+    const size_t steps = values_of(series_of(results, c), "pcc").size();
+    for (size_t k = 0; k < steps; ++k) {
+      auto& row = table.row() << static_cast<long>(k + 1) << in.channels.names[c];
+      for (const auto& source : sources)
+        for (const auto& m : measures) row << value_at(values_of(series_of(results, c, source), m), k);
+    }
   }
   return table;
 }
@@ -74,15 +108,14 @@ CsvTable pull_table(const Inputs& in, const Results& results) {
   return table;
 }
 
-Json channel_summary(const AnalyzeConfig& config, const Inputs& in, const Results& results, long c) {
+Json channel_summary(const AnalyzeConfig& config, const Inputs& in, const Series& series) {
   Json js = Json::object();
-  const auto channel = results.per_channel.find(c);
-  if (channel != results.per_channel.end())
-    for (const auto& [name, values] : channel->second)  // means over samples, of what was asked for
-      if (config.wants(name) || (name == "rmse" && config.wants("mse")) || name.rfind("ens_", 0) == 0)
-        js[name] = mean_of(values);
+  for (const auto& [name, values] : series)  // means over samples, of what was asked for
+    if (config.wants(name) || (name == "rmse" && config.wants("mse")) || name.rfind("ens_", 0) == 0 ||
+        (name == "rfne_tiles" && config.tiled()))
+      js[name] = mean_of(values);
   if (skill_asked(config, in)) {
-    const auto& pcc = series(results, c, "pcc");
+    const auto& pcc = values_of(series, "pcc");
     js["skill_horizon"] = skill_horizon(pcc, config.skill_threshold);
     js["pcc_per_step"] = pcc;
   }
@@ -91,7 +124,8 @@ Json channel_summary(const AnalyzeConfig& config, const Inputs& in, const Result
 
 }  // namespace
 
-Results::Results(const AnalyzeConfig& config) : metric_columns(metric_columns_of(config)), metrics(metric_columns) {}
+Results::Results(const AnalyzeConfig& config)
+    : metric_columns(metric_columns_of(config)), metrics(metrics_header(metric_columns)) {}
 
 void Results::add_pulls(long channel, const PullHistogram& histogram) {
   auto& h = pulls[channel];
@@ -113,9 +147,25 @@ Json summary(const AnalyzeConfig& config, const Inputs& in, const Results& resul
   s["samples"] = in.count;
   s["ranks"] = ranks;
   s["normalise"] = config.normalise;
+  s["protocol"] = config.protocol;
+  if (config.tiled()) {
+    s["tile"] = config.tile;
+    s["tile_batch"] = config.tile_batch;
+  }
   Json& per = s["channels"];
   per = Json::object();
-  for (long c : in.analysed) per[in.channels.names[c]] = channel_summary(config, in, results, c);
+  for (long c : in.analysed) per[in.channels.names[c]] = channel_summary(config, in, series_of(results, c));
+  if (in.baselines) {
+    Json& jb = s["baselines"];
+    jb["file"] = in.baselines->path();
+    Json& sources = jb["sources"];
+    sources = Json::object();
+    for (const auto& name : in.baseline_names) {
+      Json& one = sources[name];
+      one = Json::object();
+      for (long c : in.analysed) one[in.channels.names[c]] = channel_summary(config, in, series_of(results, c, name));
+    }
+  }
   if (!results.continuity_error.empty()) {
     Json& jc = s["continuity_error"];
     for (const auto& [field, values] : results.continuity_error) jc[field] = mean_of(values);
@@ -134,7 +184,8 @@ void write_outputs(const AnalyzeConfig& config, const Inputs& in, const Results&
     const std::vector<std::pair<std::string, const CsvTable*>> tables = {
         {out.metrics_csv, &results.metrics}, {out.spectra_csv, &results.spectra},
         {out.ensemble_csv, &results.ensemble}, {out.pull_csv, &pull},
-        {out.skill_csv, &skill},              {out.continuity_csv, &results.continuity}};
+        {out.skill_csv, &skill},              {out.continuity_csv, &results.continuity},
+        {out.tiles_csv, &results.tiles}};
     Json document = summary(config, in, results, ranks);
     Json written = Json::array();
     for (const auto& [path, table] : tables) {

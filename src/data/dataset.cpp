@@ -12,12 +12,37 @@
 namespace flex::data {
 
 
+ReScaling parse_re_scaling(const std::string& word) {
+  if (word == "ref") return ReScaling::Reference;
+  if (word == "log10") return ReScaling::Log10;
+  FLEX_REQUIRE(word == "linear", "Reynolds scaling '" << word << "': expected ref, log10 or linear");
+  return ReScaling::Linear;
+}
+
+const char* re_scaling_name(ReScaling s) {
+  switch (s) {
+    case ReScaling::Reference: return "ref";
+    case ReScaling::Log10: return "log10";
+    case ReScaling::Linear: return "linear";
+  }
+  return "?";
+}
+
+double scaled_reynolds(ReScaling s, double reynolds) {
+  switch (s) {
+    case ReScaling::Reference: return reynolds / 40000.0;  // the authors' loaders (SPEC §3)
+    case ReScaling::Log10: return std::log10(reynolds) - 4.0;
+    case ReScaling::Linear: return reynolds / 1e4;
+  }
+  return reynolds;
+}
+
 std::int64_t conditioning_count(const SampleConfig& c) { return 1 + (c.cond_step ? 1 : 0) + (c.cond_factor ? 1 : 0); }
 
 std::vector<float> conditioning(const SampleConfig& c, Task task, double reynolds) {
   FLEX_CHECK(reynolds > 0, "conditioning: Reynolds number must be positive, got " << reynolds);
   std::vector<float> out;
-  out.push_back(static_cast<float>(c.re_scaling == ReScaling::Log10 ? std::log10(reynolds) - 4.0 : reynolds / 1e4));
+  out.push_back(static_cast<float>(scaled_reynolds(c.re_scaling, reynolds)));
   if (c.cond_step) out.push_back(task == Task::Forecast ? static_cast<float>(c.horizon) : 0.0f);
   if (c.cond_factor) out.push_back(task == Task::SuperResolution ? static_cast<float>(c.factor) / 8.0f : 0.0f);
   return out;
@@ -78,11 +103,18 @@ Batch collate(Task task, const std::vector<Sample>& samples, std::vector<std::in
 
 Dataset::Dataset(std::vector<SourceEntry> sources, Task task, SampleConfig config)
     : sources_(std::move(sources)), task_(task), config_(config) {
+  FLEX_CHECK(config_.horizon >= 1, "dataset: forecast horizon must be >= 1, got " << config_.horizon);
   for (const auto& e : sources_) {
     offsets_.push_back(total_);
-    const auto len = static_cast<std::int64_t>(e.snapshots.size());
-    const std::int64_t positions = task_ == Task::SuperResolution ? len : std::max<std::int64_t>(0, len - 2 * config_.horizon);
-    total_ += positions * config_.patches_per_snapshot;
+    // SR: every snapshot of the split. FC: the split chooses the anchors t
+    // only; t - h and t + h are raw snapshots of the file (SPEC §3, the
+    // authors' frames (t-1, t) -> t+1), so anchors too close to an end go.
+    std::vector<std::int64_t> anchors;
+    const std::int64_t n = e.source->snapshots(), hz = config_.horizon;
+    for (const std::int64_t t : e.snapshots)
+      if (task_ == Task::SuperResolution || (t - hz >= 0 && t + hz < n)) anchors.push_back(t);
+    total_ += static_cast<std::int64_t>(anchors.size()) * config_.patches_per_snapshot;
+    anchors_.push_back(std::move(anchors));
     FLEX_CHECK(config_.patch <= e.source->rows() && config_.patch <= e.source->cols(),
                e.source->name() << ": patch " << config_.patch << " larger than the field");
   }
@@ -92,9 +124,8 @@ Dataset::Locator Dataset::locate(std::int64_t index) const {
   FLEX_CHECK(index >= 0 && index < total_, "dataset index " << index << " outside [0, " << total_ << ")");
   std::size_t s = offsets_.size() - 1;
   while (offsets_[s] > index) --s;
-  std::int64_t position = (index - offsets_[s]) / config_.patches_per_snapshot;
-  if (task_ == Task::Forecast) position += config_.horizon;  // the frame t, with t-h and t+h inside the list
-  return {s, position};
+  const std::int64_t position = (index - offsets_[s]) / config_.patches_per_snapshot;
+  return {s, anchors_[s][static_cast<std::size_t>(position)]};
 }
 
 Sample Dataset::get(std::int64_t index, std::uint64_t patch_seed) const {
@@ -110,7 +141,7 @@ Sample Dataset::get(std::int64_t index, std::uint64_t patch_seed) const {
   auto c = conditioning(config_, task_, e.reynolds);
   s.cond = torch::tensor(c, torch::kFloat);
   if (task_ == Task::SuperResolution) {
-    const std::int64_t snap = e.snapshots[at.position];
+    const std::int64_t snap = at.snapshot;
     const WindowSpec spec = sr_read_window(row0, col0, p, config_.factor);
     at::Tensor window = src.read_window(snap, ch, spec.row0, spec.rows, spec.col0, spec.cols);
     SrPatch sp = sr_patch_from_window(window, spec, row0, col0, p, config_.factor, h, w);
@@ -119,9 +150,9 @@ Sample Dataset::get(std::int64_t index, std::uint64_t patch_seed) const {
     s.base = up;
     s.residual = residual(sp.truth * inv, sp.upsampled * inv).unsqueeze(0).contiguous();
   } else {
-    const std::int64_t k = at.position, hz = config_.horizon;
-    auto frame = [&](std::int64_t pos) { return src.read_window(e.snapshots[pos], ch, row0, p, col0, p) * inv; };
-    at::Tensor prev = frame(k - hz), cur = frame(k), next = frame(k + hz);
+    const std::int64_t t = at.snapshot, hz = config_.horizon;
+    auto frame = [&](std::int64_t snap) { return src.read_window(snap, ch, row0, p, col0, p) * inv; };
+    at::Tensor prev = frame(t - hz), cur = frame(t), next = frame(t + hz);
     s.input = torch::stack({prev, cur});
     s.base = cur.unsqueeze(0);
     s.residual = residual(next, cur).unsqueeze(0);

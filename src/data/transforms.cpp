@@ -2,6 +2,7 @@
 
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <cmath>
 
 #include "flex/core/error.hpp"
@@ -26,6 +27,54 @@ double source_coordinate(std::int64_t i, std::int64_t factor) {
 
 std::int64_t floor_div(std::int64_t a, std::int64_t b) { return a >= 0 ? a / b : -((-a + b - 1) / b); }
 std::int64_t mod(std::int64_t a, std::int64_t n) { return ((a % n) + n) % n; }
+
+enum class Edge { Wrap, Clamp };
+
+// Source coordinate of output j of a x`factor` upsampling of n_lr samples.
+using SourceCoordinate = double (*)(std::int64_t j, std::int64_t n_lr, std::int64_t factor);
+
+// Whole-axis matrix M [n_lr * factor, n_lr], out = M * lr: output j takes the
+// Keys stencil around source(j); indices past the ends wrap (periodic box) or
+// clamp (PyTorch's upsample_get_value_bounded).
+at::Tensor axis_matrix(std::int64_t n_lr, std::int64_t factor, SourceCoordinate source, Edge edge, double a) {
+  const std::int64_t n_out = n_lr * factor;
+  auto m = torch::zeros({n_out, n_lr}, torch::kDouble);
+  auto acc = m.accessor<double, 2>();
+  for (std::int64_t i = 0; i < n_out; ++i) {
+    const double s = source(i, n_lr, factor);
+    const auto j0 = static_cast<std::int64_t>(std::floor(s));
+    const double t = s - static_cast<double>(j0);
+    for (std::int64_t k = -1; k <= 2; ++k) {
+      const std::int64_t j = j0 + k;
+      const std::int64_t col = edge == Edge::Wrap ? mod(j, n_lr) : std::clamp<std::int64_t>(j, 0, n_lr - 1);
+      acc[i][col] += keys_kernel(t - static_cast<double>(k), a);
+    }
+  }
+  return m;
+}
+
+// [..., h, w] -> [..., h*f, w*f], one axis matrix per dimension.
+at::Tensor upsample_separable(const at::Tensor& lr, std::int64_t factor, SourceCoordinate source, Edge edge,
+                              double a) {
+  FLEX_CHECK(lr.dim() >= 2 && factor >= 1,
+             "bicubic upsampling: need [..., h, w] and factor >= 1, got dim " << lr.dim() << ", factor " << factor);
+  const auto mr = axis_matrix(lr.size(-2), factor, source, edge, a).to(lr.options());
+  const auto mc = axis_matrix(lr.size(-1), factor, source, edge, a).to(lr.options());
+  return torch::matmul(torch::matmul(mr, lr), mc.t());
+}
+
+// Sample i of subsample() lies at high-res index i*f.
+double aligned_coordinate(std::int64_t j, std::int64_t, std::int64_t factor) {
+  return static_cast<double>(j) / static_cast<double>(factor);
+}
+
+// PyTorch's area_pixel_compute_scale / area_pixel_compute_source_index for
+// align_corners=True (aten/src/ATen/native/UpSample.h): scale first, then scale * j.
+double align_corners_coordinate(std::int64_t j, std::int64_t n_lr, std::int64_t factor) {
+  const std::int64_t n_out = n_lr * factor;
+  const double scale = n_out > 1 ? static_cast<double>(n_lr - 1) / static_cast<double>(n_out - 1) : 0.0;
+  return scale * static_cast<double>(j);
+}
 
 }  // namespace
 
@@ -69,6 +118,14 @@ at::Tensor upsample_bicubic_periodic(const at::Tensor& lr, std::int64_t factor, 
   auto mr = bicubic_matrix(0, h * factor, factor, 0, h, h, a).to(lr.options());
   auto mc = bicubic_matrix(0, w * factor, factor, 0, w, w, a).to(lr.options());
   return torch::matmul(torch::matmul(mr, lr), mc.t());
+}
+
+at::Tensor upsample_bicubic_aligned(const at::Tensor& lr, std::int64_t factor, double a) {
+  return upsample_separable(lr, factor, aligned_coordinate, Edge::Wrap, a);
+}
+
+at::Tensor upsample_bicubic_align_corners(const at::Tensor& lr, std::int64_t factor, double a) {
+  return upsample_separable(lr, factor, align_corners_coordinate, Edge::Clamp, a);
 }
 
 WindowSpec sr_read_window(std::int64_t row0, std::int64_t col0, std::int64_t patch, std::int64_t factor) {

@@ -15,6 +15,15 @@ Parameterisation parse_parameterisation(const std::string& word) {
   return Parameterisation::V;
 }
 
+const char* parameterisation_name(Parameterisation p) {
+  switch (p) {
+    case Parameterisation::V: return "v";
+    case Parameterisation::Eps: return "eps";
+    case Parameterisation::X: return "x";
+  }
+  return "?";
+}
+
 LossNorm parse_loss_norm(const std::string& word) {
   if (word == "l1") return LossNorm::L1;
   if (word == "l2") return LossNorm::L2;

@@ -16,11 +16,15 @@ void declare_keys(DeckSchema& s) {
   s.add_bool("infer.lowres_input", false,
              "sr: infer.input already holds the low-res field (no truth); false: subsample the truth");
   s.add_string("infer.snapshots", "all",
-               "sr: snapshots to super-resolve (all | even | odd | a:b[:s],...); fc: the list rollouts step through");
-  s.add_int("infer.start", 1, "fc: position in the snapshot list of the last known frame").range(1, {});
-  s.add_int("infer.rollout", 10, "fc: autoregressive steps").range(1, {});
-  s.add_int("infer.horizon", 1, "fc: positions in the snapshot list per step (as trained)").range(1, {});
-  s.add_int("infer.factor", 8, "sr: subsampling factor (every factor-th point)").range(1, 64);
+               "sr: snapshots to super-resolve (all | even | odd | a:b[:s],...); fc: not used (refused if set)");
+  s.add_int("infer.start", 1, "fc: raw snapshot index t0 of the last known frame (frames t0 - horizon and t0 are known)")
+      .range(1, {});
+  s.add_int("infer.rollout", 10, "fc: autoregressive steps (leads)").range(1, {});
+  s.add_int("infer.horizon", 1, "fc: step in raw snapshots, as trained (the authors': 1); lead k is t0 + k*horizon")
+      .range(1, {});
+  s.add_choice("infer.feedback", "mean", {"mean", "member"},
+               "fc: fed back at each lead: the ensemble mean to every member (the authors'), or each member its own");
+  s.add_int("infer.factor", 8, "sr: subsampling factor (every factor-th point), as trained").range(1, 64);
   s.add_path("infer.checkpoint", "", "weights in the reference state-dict format (e.g. `flex train`'s EMA export)");
   s.add_int("infer.halo", -1, "patch overlap on each side in pixels (-1: patch/8)").range(-1, {});
   s.add_choice("infer.boundary", "periodic", {"periodic", "reflect"}, "how patches extend past the field edge");
@@ -31,7 +35,8 @@ void declare_keys(DeckSchema& s) {
   s.add_choice("infer.parameterisation", "v", {"v", "eps", "x"}, "what the network was trained to predict");
   s.add_real("infer.norm_std", 5.4574137, "fields are divided by it before the network (SPEC §3)").range(1e-12, {});
   s.add_real("infer.re", 0.0, "Reynolds number for conditioning (0: the file's `Re` attribute)").range(0, {});
-  s.add_choice("infer.re_scaling", "log10", {"log10", "linear"}, "Reynolds conditioning scale, as trained");
+  s.add_choice("infer.re_scaling", "ref", {"ref", "log10", "linear"},
+               "Reynolds conditioning scalar, as trained: ref = Re / 40000 (the authors'), log10(Re) - 4, or Re / 10^4");
   s.add_path("infer.output", "prediction.h5", "prediction file (relative paths under run.output_dir)");
   model::declare_model_keys(s);
   model::declare_backbone_keys(s);
@@ -54,12 +59,13 @@ void InferConfig::require_inputs() const {
   FLEX_REQUIRE(!checkpoint.empty(), about("infer.checkpoint") << " is required (a .pt state dict)");
 }
 
-InferConfig read_config(const Deck& deck) {
+InferConfig read_config(const Deck& given) {
   namespace fs = std::filesystem;
+  const Deck deck = with_checkpoint_settings(given);
   InferConfig c;
   c.run = read_run_settings(deck);
   for (const auto& key : {"infer.input", "infer.channel", "infer.lowres_input", "infer.snapshots", "infer.start",
-                          "infer.factor", "infer.checkpoint", "infer.halo", "infer.re", "model.tasks"})
+                          "infer.horizon", "infer.factor", "infer.checkpoint", "infer.halo", "infer.re", "model.tasks"})
     c.origin[key] = deck.where(key);
 
   c.model = model::backbone_config_from_deck(deck);
@@ -74,9 +80,19 @@ InferConfig read_config(const Deck& deck) {
   c.start = deck.get_int("infer.start");
   c.rollout = deck.get_int("infer.rollout");
   c.horizon = deck.get_int("infer.horizon");
-  FLEX_REQUIRE(c.task != Task::Forecast || c.start >= c.horizon,
-               c.about("infer.start") << " = " << c.start << " is before infer.horizon = " << c.horizon
-                                      << ": the first step needs the frame at start - horizon");
+  c.feedback = deck.get_string("infer.feedback") == "mean" ? Feedback::Mean : Feedback::Member;
+  if (c.task == Task::Forecast) {
+    // Its meaning changed from a list rollouts stepped through to nothing:
+    // an old deck must not run with a different step than it asks for.
+    FLEX_REQUIRE(!deck.is_set("infer.snapshots"),
+                 c.about("infer.snapshots") << " = " << c.snapshots
+                                            << " is not used by forecasting: infer.start is the raw snapshot index of "
+                                               "the last known frame and infer.horizon the step in raw snapshots; "
+                                               "drop the key");
+    FLEX_REQUIRE(c.start >= c.horizon, c.about("infer.start") << " = " << c.start << " is before infer.horizon = "
+                                                              << c.horizon
+                                                              << ": the first step needs the frame at start - horizon");
+  }
   c.factor = deck.get_int("infer.factor");
   c.checkpoint = deck.get_string("infer.checkpoint");
   FLEX_REQUIRE(c.checkpoint.empty() || fs::exists(c.checkpoint),
@@ -94,7 +110,7 @@ InferConfig read_config(const Deck& deck) {
   c.parameterisation = diffusion::parse_parameterisation(deck.get_string("infer.parameterisation"));
   c.norm_std = deck.get_real("infer.norm_std");
   c.re = deck.get_real("infer.re");
-  c.re_scaling = deck.get_string("infer.re_scaling") == "log10" ? data::ReScaling::Log10 : data::ReScaling::Linear;
+  c.re_scaling = data::parse_re_scaling(deck.get_string("infer.re_scaling"));
 
   // Inference conditions on the Reynolds number alone (no step or factor scalar).
   data::SampleConfig sample;

@@ -1,67 +1,87 @@
-// Autoregressive forecasting of a field file (infer.task = fc): each ensemble
-// member rolls out its own trajectory from the two known frames.
+// Autoregressive forecasting of a field file (infer.task = fc): from raw
+// snapshots t0 - Δ and t0, rollout() predicts leads t0 + kΔ; each lead is
+// scored against its true snapshot, where the file holds it, beside
+// persistence (x_{t0} as the forecast of every lead).
 #include <torch/torch.h>
 
 #include <algorithm>
+#include <string>
 
 #include "flex/core/log.hpp"
+#include "flex/infer/rollout.hpp"
 #include "flex/infer/score.hpp"
 #include "job.hpp"
 
 namespace flex::infer {
 
+namespace {
+
+// Running sums of the per-lead scores, for the summary line.
+struct LeadMeans {
+  long leads = 0;
+  double rfne = 0, pcc = 0, rfne_persistence = 0, pcc_persistence = 0;
+  void add(const PlaneScore& flex, const PlaneScore& persistence) {
+    ++leads, rfne += flex.rfne, pcc += flex.pcc;
+    rfne_persistence += persistence.rfne, pcc_persistence += persistence.pcc;
+  }
+};
+
+}  // namespace
+
 void forecast_file(const InferConfig& c, c10::Device device, MPI_Comm comm) {
   auto job = open_job(c, Task::Forecast, device, comm);
   const double norm = c.norm_std;
-  const auto& snapshots = job.snapshots;
-  const long h = c.horizon, start = c.start, steps = c.rollout;
-  const auto n_pos = static_cast<long>(snapshots.size());
-  // Truth exists for the steps whose target lies inside the snapshot list.
-  const long known = std::min<long>(steps, (n_pos - 1 - start) / h);
+  const long h = c.horizon, t0 = c.start, leads = c.rollout;
+  const long n_snapshots = job.reader.shape().n;
+  // Truth exists for the leads whose snapshot t0 + kΔ is in the file.
+  const long known = std::min<long>(leads, (n_snapshots - 1 - t0) / h);
   auto out_spec = job.out;
-  out_spec.with_truth = known == steps;
+  out_spec.with_truth = known == leads;
   if (!out_spec.with_truth)
-    log::warn("infer: only ", known, " of ", steps, " rollout steps have a reference snapshot; no truth file written");
+    log::warn("infer: only ", known, " of ", leads, " leads have a reference snapshot in ", c.input,
+              " (scored; no truth file written)");
 
-  // Each member rolls out its own trajectory: members' fields per step.
-  std::vector<at::Tensor> step_members(static_cast<size_t>(steps));
-  for (std::int64_t m = 0; m < job.sampling.members; ++m) {
-    auto prev = read_plane(job.reader, snapshots[static_cast<size_t>(start - h)], c.channel) / norm;
-    auto last = read_plane(job.reader, snapshots[static_cast<size_t>(start)], c.channel) / norm;
-    const auto predict = flex_predictor(job.sampling, Task::Forecast, m);
-    for (std::int64_t k = 0; k < steps; ++k) {
-      const auto frames = torch::stack({prev, last});  // oldest first
-      const auto field =
-          predict_field(frames, last.unsqueeze(0), job.tiling, predict, c.batch, k * job.tiling.count(), comm);
-      auto next = field.members[0];
-      step_members[static_cast<size_t>(k)] =
-          m == 0 ? next.unsqueeze(0) : torch::cat({step_members[static_cast<size_t>(k)], next.unsqueeze(0)});
-      prev = last, last = next;
-    }
-  }
+  const auto prev = read_plane(job.reader, t0 - h, c.channel) / norm;
+  const auto last = read_plane(job.reader, t0, c.channel) / norm;
+  const MemberPredictor predictor = [&](std::int64_t first, std::int64_t count) {
+    return flex_predictor(job.sampling, Task::Forecast, first, count);
+  };
+  const auto lead_members =
+      rollout(prev, last, job.tiling, predictor, {leads, job.sampling.members, c.feedback, c.batch}, comm);
+
   InferenceOutputs out(out_spec, comm);
+  const auto persistence = last.unsqueeze(0);  // [1, H, W], baseline_names(fc)
+  LeadMeans means;
   std::vector<double> targets;
-  for (std::int64_t k = 0; k < steps; ++k) {
-    const auto& members = step_members[static_cast<size_t>(k)];
+  for (long k = 0; k < leads; ++k) {
+    const auto& members = lead_members[static_cast<size_t>(k)];
     const auto mean = members.mean(0);
+    const long target = t0 + (k + 1) * h;
+    targets.push_back(static_cast<double>(target));
     at::Tensor truth;
-    log::Fields line{{"lead", double(k + 1)}};
-    if (out_spec.with_truth) {
-      const auto target = snapshots[static_cast<size_t>(start + (k + 1) * h)];
-      targets.push_back(static_cast<double>(target));
+    log::Fields line{{"lead", double(k + 1)}, {"snapshot", double(target)}};
+    if (k < known) {
       truth = read_plane(job.reader, target, c.channel) / norm;
-      const auto s = score(mean, truth);
-      line.push_back({"rfne", s.rfne});
-      line.push_back({"pcc", s.pcc});
+      const auto flex = score(mean, truth), kept = score(last, truth);
+      means.add(flex, kept);
+      line.insert(line.end(), {{"rfne", flex.rfne}, {"pcc", flex.pcc}, {"rfne_persistence", kept.rfne},
+                               {"pcc_persistence", kept.pcc}});
     }
-    out.write(static_cast<long>(k), mean * norm, members * norm, truth.defined() ? truth * norm : at::Tensor());
+    out.write(k, mean * norm, members * norm, out_spec.with_truth ? truth * norm : at::Tensor(), persistence * norm);
     log::progress("infer", k + 1, line);
   }
   out.set_attribute("task", std::string("fc"));
-  out.set_attribute("start_snapshot", static_cast<double>(snapshots[static_cast<size_t>(start)]));
-  if (!targets.empty()) out.set_attribute("snapshots", targets);
+  out.set_attribute("start_snapshot", static_cast<double>(t0));
+  out.set_attribute("horizon", static_cast<double>(h));
+  out.set_attribute("feedback", std::string(c.feedback == Feedback::Mean ? "mean" : "member"));
+  if (out_spec.with_truth) out.set_attribute("snapshots", targets);
   out.set_attribute("deck", c.run.deck_text);
   out.close();
+  if (means.leads > 0) {
+    const double n = static_cast<double>(means.leads);
+    log::info("infer: mean over ", means.leads, " lead(s): rfne=", means.rfne / n, " pcc=", means.pcc / n,
+              " rfne_persistence=", means.rfne_persistence / n, " pcc_persistence=", means.pcc_persistence / n);
+  }
   finish(c, out_spec, comm);
 }
 

@@ -9,6 +9,7 @@
 #include "flex/core/log.hpp"
 #include "flex/core/output.hpp"
 #include "flex/data/dataset.hpp"
+#include "flex/infer/baselines.hpp"
 
 namespace flex::infer {
 
@@ -26,11 +27,17 @@ Job open_job(const InferConfig& c, Task task, c10::Device device, MPI_Comm comm)
   const long H = lowres ? shape.h * c.factor : shape.h, W = lowres ? shape.w * c.factor : shape.w;
   const long patch = c.model.flex.img;
   decomp::Tiling tiling({H, W, patch, c.halo, c.boundary});
-  auto snapshots = data::select_snapshots(c.snapshots, shape.n, c.about("infer.snapshots"));
-  FLEX_REQUIRE(!snapshots.empty(), c.about("infer.snapshots") << " selects no snapshot of " << c.input);
+  // Forecasting addresses raw snapshots (infer.start, infer.horizon), no list.
+  std::vector<std::int64_t> snapshots;
+  if (sr) {
+    snapshots = data::select_snapshots(c.snapshots, shape.n, c.about("infer.snapshots"));
+    FLEX_REQUIRE(!snapshots.empty(), c.about("infer.snapshots") << " selects no snapshot of " << c.input);
+  } else {
+    FLEX_REQUIRE(c.start < shape.n, c.about("infer.start") << " = " << c.start << " is not a snapshot of " << c.input
+                                                           << ", which has " << shape.n << " (indices 0 to "
+                                                           << shape.n - 1 << ")");
+  }
   const auto n_pos = static_cast<long>(snapshots.size());
-  FLEX_REQUIRE(sr || c.start < n_pos, c.about("infer.start") << " = " << c.start << " needs start < " << n_pos
-                                                              << " (the snapshot list's length)");
 
   auto sampling = make_sampling(c, device, task, reynolds_of(c, reader));
   OutputSpec out;
@@ -38,11 +45,16 @@ Job open_job(const InferConfig& c, Task task, c10::Device device, MPI_Comm comm)
   out.snapshots = sr ? n_pos : c.rollout;
   out.height = H, out.width = W, out.members = sampling.members;
   out.with_truth = sr && !lowres;
+  out.baselines = baseline_names(task);
   out.overwrite = c.run.overwrite;
   out.dx = 2 * M_PI / static_cast<double>(H);
   int ranks = 1;
   FLEX_CHECK_MPI(MPI_Comm_size(comm, &ranks));
-  log::info("infer: ", sr ? "super-resolution x" + std::to_string(c.factor) : std::string("forecast"), " of ", c.input,
+  const std::string what = sr ? "super-resolution x" + std::to_string(c.factor)
+                              : "forecast from snapshot " + std::to_string(c.start) + " in steps of " +
+                                    std::to_string(c.horizon) + " (" +
+                                    (c.feedback == Feedback::Mean ? "ensemble mean" : "each member") + " fed back)";
+  log::info("infer: ", what, " of ", c.input,
             " (", H, "x", W, ") with ", model::describe(sampling.config), "; ", tiling.count(), " patches of ", patch,
             "^2, halo ", c.halo, ", ", sampling.members, " member(s), ", sampling.sampler.steps, " DDIM steps, ",
             ranks, " rank(s)");

@@ -22,7 +22,7 @@ struct Job {
   io::FieldReader reader;
   Sampling sampling;
   decomp::Tiling tiling;
-  std::vector<std::int64_t> snapshots;  // config.snapshots resolved against the input
+  std::vector<std::int64_t> snapshots;  // sr: config.snapshots resolved against the input; fc: empty
   OutputSpec out;
 };
 
@@ -37,7 +37,8 @@ at::Tensor read_plane(const io::FieldReader& reader, long n, long channel);
 // and the closing log line.
 void finish(const InferConfig& config, const OutputSpec& out, MPI_Comm comm);
 
-// `flex infer` with infer.task = fc: every member rolls out on its own.
+// `flex infer` with infer.task = fc: rollout() from snapshots start - horizon
+// and start, scored against the truth and persistence where it exists.
 void forecast_file(const InferConfig& config, c10::Device device, MPI_Comm comm);
 
 }  // namespace flex::infer

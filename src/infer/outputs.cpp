@@ -6,6 +6,7 @@
 
 #include "flex/core/collectives.hpp"
 #include "flex/core/error.hpp"
+#include "flex/core/output.hpp"
 
 namespace flex::infer {
 
@@ -15,6 +16,8 @@ std::string with_suffix(const std::string& path, const std::string& suffix) {
   p.replace_extension();
   return p.string() + suffix + (ext.empty() ? ".h5" : ext);
 }
+
+std::string baselines_path(const std::string& path) { return output::sidecar(path, ".baselines.h5"); }
 
 InferenceOutputs::InferenceOutputs(const OutputSpec& spec, MPI_Comm comm) : comm_(comm) {
   FLEX_CHECK_MPI(MPI_Comm_rank(comm, &rank_));
@@ -37,46 +40,63 @@ InferenceOutputs::InferenceOutputs(const OutputSpec& spec, MPI_Comm comm) : comm
   if (spec.with_truth)
     truth_ = std::make_unique<io::FieldWriter>(with_suffix(spec.path, ".truth"), comm,
                                                io::FieldShape{spec.snapshots, 1, spec.height, spec.width}, opt);
+  if (!spec.baselines.empty()) {
+    auto named = opt;
+    named.channel_names = spec.baselines;  // the `channels` attribute `flex analyze` reads
+    const long b = static_cast<long>(spec.baselines.size());
+    baselines_ = std::make_unique<io::FieldWriter>(baselines_path(spec.path), comm,
+                                                   io::FieldShape{spec.snapshots, b, spec.height, spec.width}, named);
+  }
 }
 
-void InferenceOutputs::write_rows(io::FieldWriter& w, long n0, const at::Tensor& planes) {
+std::vector<io::FieldWriter*> InferenceOutputs::files() const {
+  std::vector<io::FieldWriter*> out;
+  for (auto* w : {mean_.get(), members_.get(), truth_.get(), baselines_.get()})
+    if (w) out.push_back(w);
+  return out;
+}
+
+void InferenceOutputs::write_rows(io::FieldWriter& w, long n0, const at::Tensor& block) {
   const auto s = w.shape();
+  FLEX_CHECK(block.dim() == 4 && block.size(1) == s.c && block.size(2) == s.h && block.size(3) == s.w,
+             w.path() << ": block " << block.sizes() << " does not match [., " << s.c << ", " << s.h << ", " << s.w
+                      << "]");
   const auto rows = mpi::share(s.h, rank_, size_);
-  auto slab = planes.narrow(1, rows.begin, rows.size()).contiguous();  // [entries, rows, W]
-  w.write(io::Hyperslab{n0, planes.size(0), 0, 1, rows.begin, rows.size(), 0, s.w}, slab.data_ptr<float>());
+  auto slab = block.narrow(2, rows.begin, rows.size()).contiguous();  // [entries, C, rows, W]
+  w.write(io::Hyperslab{n0, block.size(0), 0, s.c, rows.begin, rows.size(), 0, s.w}, slab.data_ptr<float>());
 }
 
-void InferenceOutputs::write(long n, const at::Tensor& mean, const at::Tensor& members, const at::Tensor& truth) {
-  write_rows(*mean_, n, mean.unsqueeze(0));
-  if (members_) write_rows(*members_, n * members.size(0), members);
+void InferenceOutputs::write(long n, const at::Tensor& mean, const at::Tensor& members, const at::Tensor& truth,
+                             const at::Tensor& baselines) {
+  write_rows(*mean_, n, mean.reshape({1, 1, mean.size(0), mean.size(1)}));
+  if (members_) write_rows(*members_, n * members.size(0), members.unsqueeze(1));
   if (truth_) {
     FLEX_CHECK(truth.defined(), "truth requested but not given");
-    write_rows(*truth_, n, truth.unsqueeze(0));
+    write_rows(*truth_, n, truth.reshape({1, 1, truth.size(0), truth.size(1)}));
+  }
+  if (baselines_) {
+    FLEX_CHECK(baselines.defined(), "baselines requested but not given");
+    write_rows(*baselines_, n, baselines.unsqueeze(0));
   }
 }
 
 void InferenceOutputs::set_attribute(const std::string& name, double value) {
-  for (auto* w : {mean_.get(), members_.get(), truth_.get()})
-    if (w) w->set_attribute(name, value);
+  for (auto* w : files()) w->set_attribute(name, value);
 }
 void InferenceOutputs::set_attribute(const std::string& name, const std::vector<double>& values) {
-  for (auto* w : {mean_.get(), members_.get(), truth_.get()})
-    if (w) w->set_attribute(name, values);
+  for (auto* w : files()) w->set_attribute(name, values);
 }
 void InferenceOutputs::set_attribute(const std::string& name, const std::string& value) {
-  for (auto* w : {mean_.get(), members_.get(), truth_.get()})
-    if (w) w->set_attribute(name, value);
+  for (auto* w : files()) w->set_attribute(name, value);
 }
 
 void InferenceOutputs::close() {
-  for (auto* w : {mean_.get(), members_.get(), truth_.get()})
-    if (w) w->close();
+  for (auto* w : files()) w->close();
 }
 
 std::vector<std::string> InferenceOutputs::paths() const {
   std::vector<std::string> out;
-  for (auto* w : {mean_.get(), members_.get(), truth_.get()})
-    if (w) out.push_back(w->path());
+  for (auto* w : files()) out.push_back(w->path());
   return out;
 }
 

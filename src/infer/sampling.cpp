@@ -44,10 +44,11 @@ double reynolds_of(const InferConfig& c, const io::FieldReader& reader) {
   return reader.attribute_double("Re");
 }
 
-PatchPredictor flex_predictor(const Sampling& st, Task task, std::int64_t member_offset) {
+PatchPredictor flex_predictor(const Sampling& st, Task task, std::int64_t member_offset, std::int64_t members) {
   // The module holder shares the network; the rest is copied into the closure.
   const auto seed = derive_seed(st.seed, Stream::kSamplerNoise, {static_cast<std::uint64_t>(member_offset)});
-  return [net = st.net, device = st.device, cond_values = st.cond, members = st.members, sampler = st.sampler, task,
+  if (members < 0) members = st.members;
+  return [net = st.net, device = st.device, cond_values = st.cond, members, sampler = st.sampler, task,
           seed](const at::Tensor& input, const at::Tensor& base, const std::vector<std::int64_t>& ids) mutable {
     torch::NoGradGuard no_grad;
     const auto B = input.size(0);

@@ -4,9 +4,11 @@
 
 #include <chrono>
 #include <limits>
+#include <utility>
 
 #include "flex/core/log.hpp"
 #include "flex/data/transforms.hpp"
+#include "flex/infer/baselines.hpp"
 #include "flex/infer/run.hpp"
 #include "flex/infer/score.hpp"
 #include "job.hpp"
@@ -14,16 +16,25 @@
 namespace flex::infer {
 
 namespace {
-double mean_of(const std::vector<SrSnapshot>& fields, double SrSnapshot::*value) {
+
+// Progress-line names of the scores, in baseline_names(sr) order after FLEX's.
+const std::vector<std::pair<const char*, double SrSnapshot::*>>& scores() {
+  static const std::vector<std::pair<const char*, double SrSnapshot::*>> all = {
+      {"rfne", &SrSnapshot::rfne},
+      {"rfne_bicubic_aligned", &SrSnapshot::rfne_bicubic_aligned},
+      {"rfne_conditioning", &SrSnapshot::rfne_conditioning},
+      {"rfne_bicubic_align_corners", &SrSnapshot::rfne_bicubic_align_corners}};
+  return all;
+}
+
+}  // namespace
+
+double SrSummary::mean(double SrSnapshot::*value) const {
   if (fields.empty()) return std::numeric_limits<double>::quiet_NaN();
   double sum = 0;
   for (const auto& f : fields) sum += f.*value;
   return sum / static_cast<double>(fields.size());
 }
-}  // namespace
-
-double SrSummary::mean_rfne() const { return mean_of(fields, &SrSnapshot::rfne); }
-double SrSummary::mean_rfne_upsampled() const { return mean_of(fields, &SrSnapshot::rfne_upsampled); }
 
 SrSummary super_resolve_file(const InferConfig& c, c10::Device device, MPI_Comm comm) {
   auto job = open_job(c, Task::SuperResolution, device, comm);
@@ -43,18 +54,19 @@ SrSummary super_resolve_file(const InferConfig& c, c10::Device device, MPI_Comm 
     // Patch ids continue across snapshots, so every field draws its own noise.
     const auto sr = super_resolve(coarse, c.factor, job.tiling, predict, c.batch, n * job.tiling.count(), comm);
     const auto& field = sr.prediction;
+    const auto baselines = sr_baselines(coarse, sr.upsampled, c.factor);  // [3, H, W]
     out.write(static_cast<long>(i), field.mean * norm, field.members * norm,
-              truth.defined() ? truth * norm : at::Tensor());
+              truth.defined() ? truth * norm : at::Tensor(), baselines * norm);
     SrSnapshot s;
     s.snapshot = n;
     s.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    s.rfne = s.rfne_upsampled = std::numeric_limits<double>::quiet_NaN();
     log::Fields line{{"snapshot", double(n)}, {"s_per_field", s.seconds}};
     if (truth.defined()) {
       s.rfne = score(field.mean, truth).rfne;
-      s.rfne_upsampled = score(sr.upsampled, truth).rfne;
-      line.push_back({"rfne", s.rfne});
-      line.push_back({"rfne_bicubic", s.rfne_upsampled});
+      s.rfne_bicubic_aligned = score(baselines[0], truth).rfne;
+      s.rfne_conditioning = score(baselines[1], truth).rfne;
+      s.rfne_bicubic_align_corners = score(baselines[2], truth).rfne;
+      for (const auto& [name, value] : scores()) line.push_back({name, s.*value});
     }
     summary.fields.push_back(s);
     log::progress("infer", static_cast<long>(i + 1), line);
@@ -63,8 +75,11 @@ SrSummary super_resolve_file(const InferConfig& c, c10::Device device, MPI_Comm 
   out.set_attribute("task", std::string("sr"));
   out.set_attribute("deck", c.run.deck_text);
   out.close();
-  if (summary.with_truth)
-    log::info("infer: mean RFNE over ", summary.fields.size(), " fields ", summary.mean_rfne());
+  if (summary.with_truth) {
+    std::string means;
+    for (const auto& [name, value] : scores()) means += std::string(" ") + name + "=" + log::concat(summary.mean(value));
+    log::info("infer: mean over ", summary.fields.size(), " field(s):", means);
+  }
   finish(c, job.out, comm);
   return summary;
 }

@@ -24,12 +24,15 @@ void declare_keys(DeckSchema& s) {
   s.add_reals("data.re", "", "Reynolds number per file (empty: each file's `Re` attribute)").range(0, {});
   s.add_int("data.patch", 0, "training patch side (0: model.img)").range(0, {});
   s.add_int("data.factor", 8, "SR subsampling factor (every factor-th point)").range(1, 64);
-  s.add_int("data.horizon", 1, "forecast step, in positions of the snapshot list").range(1, {});
+  s.add_int("data.horizon", 1,
+            "forecast step h in raw snapshots of the file: frames (t-h, t) -> t+h, the split choosing t only "
+            "(1: consecutive snapshots, the authors')")
+      .range(1, {});
   s.add_choice("data.norm", "fixed", {"fixed", "data"}, "normalisation std: data.norm_std, or computed from training residuals");
   s.add_real("data.norm_std", 5.4574137, "fields are divided by this std (mean 0)").range(1e-12, {});
   s.add_int("data.norm_samples", 64, "training samples used when data.norm = data").range(1, {});
-  s.add_choice("data.re_scaling", "log10", {"log10", "linear"},
-               "Reynolds conditioning scalar: log10(Re) - 4, or Re / 10^4");
+  s.add_choice("data.re_scaling", "ref", {"ref", "log10", "linear"},
+               "Reynolds conditioning scalar: ref = Re / 40000 (the authors'), log10(Re) - 4, or Re / 10^4");
   s.add_bool("data.cond_step", false, "append the forecast horizon as a conditioning scalar");
   s.add_bool("data.cond_factor", false, "append the SR factor / 8 as a conditioning scalar");
   s.add_int("data.patches_per_snapshot", 1, "random patches per snapshot and epoch").range(1, {});
@@ -40,6 +43,9 @@ void declare_keys(DeckSchema& s) {
   s.add_int("train.steps", 0, "total steps, overriding train.epochs (0: epochs)").range(0, {});
   s.add_real("train.clip", 1.0, "bound on the global gradient norm (0: no clipping)").range(0, {});
   s.add_real("train.ema_decay", 0.999, "EMA decay of the weights used for validation and export").range(0, 0.999999);
+  s.add_choice("train.mt_update", "joint", {"joint", "alternate"},
+               "multitask step: joint = one update on the summed SR + FC loss with shared time and noise (the "
+               "authors'), alternate = one update per task (SR, then FC)");
   s.add_real("train.infonce_weight", 0.0, "weight of the InfoNCE loss between task encoders (multitask)").range(0, {});
   s.add_real("train.infonce_temperature", 0.07, "InfoNCE softmax temperature").range(1e-6, {});
   s.add_choice("train.param", "v", {"v", "eps", "x"}, "diffusion target parameterisation");
@@ -111,7 +117,7 @@ DataConfig read_data(const Deck& deck, const model::FlexConfig& net) {
                                                               << " (the transformer's token grid)");
   sc.factor = deck.get_int("data.factor");
   sc.horizon = deck.get_int("data.horizon");
-  sc.re_scaling = deck.get_string("data.re_scaling") == "log10" ? data::ReScaling::Log10 : data::ReScaling::Linear;
+  sc.re_scaling = data::parse_re_scaling(deck.get_string("data.re_scaling"));
   sc.cond_step = deck.get_bool("data.cond_step");
   sc.cond_factor = deck.get_bool("data.cond_factor");
   sc.patches_per_snapshot = deck.get_int("data.patches_per_snapshot");
@@ -179,10 +185,25 @@ TrainOptions read_trainer_options(const Deck& deck, const RunSettings& run, cons
   o.validation_batches = deck.get_int("train.validation_batches");
   o.prefetch = deck.get_int("train.prefetch");
   o.export_name = deck.get_string("train.export");
+  o.mt_update = parse_multitask_update(deck.get_string("train.mt_update"));
   o.init_from = net.init_from;
   FLEX_REQUIRE(o.init_from.empty() || std::filesystem::exists(o.init_from),
                deck.where("model.init_from") << ": model.init_from = " << o.init_from << " does not exist");
   return o;
+}
+
+// The network's keys as resolved for this run, for the export's sidecar: every
+// model.*, unet.*, uvit.* but model.init_from (where the weights started says
+// nothing about what they are), with model.cond_scalars as actually built.
+std::map<std::string, std::string> read_model_keys(const Deck& deck, const model::BackboneConfig& backbone) {
+  std::map<std::string, std::string> keys;
+  for (const char* prefix : {"model.", "unet.", "uvit."}) {
+    const auto part = deck.values_with_prefix(prefix);
+    keys.insert(part.begin(), part.end());
+  }
+  keys.erase("model.init_from");
+  keys["model.cond_scalars"] = std::to_string(backbone.flex.n_cond_scalars);
+  return keys;
 }
 
 }  // namespace
@@ -199,6 +220,7 @@ TrainConfig read_config(const Deck& deck) {
   match_conditioning(deck, c.data.sample, c.backbone);
   c.model_options = read_model_options(deck, c.data.sample);
   c.trainer_options = read_trainer_options(deck, c.run, c.backbone.flex);
+  c.model_keys = read_model_keys(deck, c.backbone);
   return c;
 }
 

@@ -2,6 +2,7 @@
 
 #include <torch/torch.h>
 
+#include "flex/core/error.hpp"
 #include "flex/core/seed.hpp"
 #include "flex/data/transforms.hpp"
 #include "flex/diffusion/sampler.hpp"
@@ -25,25 +26,43 @@ class FlexTrainModel : public TrainModel {
   torch::nn::Module& module() override { return *net_.module; }
 
   at::Tensor loss(const data::Batch& b, std::uint64_t seed) override {
-    std::vector<std::uint64_t> seeds;
-    for (auto i : b.indices) seeds.push_back(derive_seed(seed, Stream::kDiffusionNoise, {static_cast<std::uint64_t>(i)}));
     auto input = b.input.to(device_), cond = b.cond.to(device_);
     // What the backbone diffuses: the residual, or the whole field (raw space).
     auto residual = model::diffusion_target(net_, b.base.to(device_), b.residual.to(device_));
-    auto draw = diffusion::draw_noise(residual, seeds);
+    auto draw = diffusion::draw_noise(residual, sample_seeds(b, seed));
     auto noised = diffusion::add_noise(residual, draw, o_.schedule, o_.loss.param);
     const Task task = b.task;
-    const bool contrastive = o_.infonce_weight > 0 && flex_ && b.task == Task::Forecast &&
-                             flex_->has_task(Task::SuperResolution) && b.size() > 1;
-    if (!contrastive) return diffusion::diffusion_loss(net_(noised.z_t, draw.t.to(device_), cond, task, input), noised, o_.loss);
+    if (!contrastive(b)) return diffusion::diffusion_loss(net_(noised.z_t, draw.t.to(device_), cond, task, input), noised, o_.loss);
     auto out = flex_->forward_with_features(noised.z_t, draw.t.to(device_), cond, task, input);
-    at::Tensor l = diffusion::diffusion_loss(out.v, noised, o_.loss);
-    // The positive pair: the frames' forecast features and the SR encoder's
-    // features of the latest frame's bicubic conditioning (patch taken as periodic).
-    auto latest = input.narrow(1, input.size(1) - 1, 1);
-    auto up = data::upsample_bicubic_periodic(data::subsample(latest, o_.sr_factor), o_.sr_factor);
-    auto sr = flex_->encode_task(Task::SuperResolution, up, cond).bottleneck;
-    return l + o_.infonce_weight * symmetric_infonce(out.bottleneck, sr, o_.infonce_temperature);
+    return diffusion::diffusion_loss(out.v, noised, o_.loss) + infonce_term(out.bottleneck, input, cond);
+  }
+
+  // SPEC §4 (ref): one forward of the shared network over [SR; FC], pair i of
+  // the halves at the same t and eps, the task encoders each on their half.
+  std::vector<at::Tensor> joint_loss(const std::vector<data::Batch>& batches, std::uint64_t seed) override {
+    if (!flex_ || batches.size() != 2) return TrainModel::joint_loss(batches, seed);
+    const data::Batch& sr = batches[0];
+    const data::Batch& fc = batches[1];
+    FLEX_CHECK(sr.task == Task::SuperResolution && fc.task == Task::Forecast && sr.size() == fc.size(),
+               "joint update: expected equal SR and FC batches, got " << task_name(sr.task) << " x " << sr.size()
+                                                                      << ", " << task_name(fc.task) << " x "
+                                                                      << fc.size());
+    const std::int64_t n = sr.size();
+    auto in_sr = sr.input.to(device_), cond_sr = sr.cond.to(device_);
+    auto in_fc = fc.input.to(device_), cond_fc = fc.cond.to(device_);
+    auto res_sr = model::diffusion_target(net_, sr.base.to(device_), sr.residual.to(device_));
+    auto res_fc = model::diffusion_target(net_, fc.base.to(device_), fc.residual.to(device_));
+    // The pair's draw follows the SR sample, as loss() would draw it alone.
+    auto half = diffusion::draw_noise(res_sr, sample_seeds(sr, seed));
+    diffusion::NoiseDraw draw{torch::cat({half.t, half.t}), torch::cat({half.eps, half.eps})};
+    auto noised = diffusion::add_noise(torch::cat({res_sr, res_fc}), draw, o_.schedule, o_.loss.param);
+    auto f_sr = flex_->encode_task(Task::SuperResolution, in_sr, cond_sr);
+    auto f_fc = flex_->encode_task(Task::Forecast, in_fc, cond_fc);
+    auto out = flex_->denoise(noised.z_t, draw.t.to(device_), torch::cat({cond_sr, cond_fc}), stack(f_sr, f_fc));
+    auto per_sample = diffusion::diffusion_loss_per_sample(out, noised, o_.loss);
+    at::Tensor l_sr = per_sample.narrow(0, 0, n).mean(), l_fc = per_sample.narrow(0, n, n).mean();
+    if (contrastive(fc)) l_fc = l_fc + infonce_term(f_fc.bottleneck, in_fc, cond_fc);
+    return {l_sr, l_fc};
   }
 
   at::Tensor predict_residual(const data::Batch& b, std::uint64_t seed) override {
@@ -60,6 +79,38 @@ class FlexTrainModel : public TrainModel {
   }
 
  private:
+  // Per-sample draw seeds: a sample's t and eps never depend on its batch or rank.
+  static std::vector<std::uint64_t> sample_seeds(const data::Batch& b, std::uint64_t seed) {
+    std::vector<std::uint64_t> seeds;
+    for (auto i : b.indices) seeds.push_back(derive_seed(seed, Stream::kDiffusionNoise, {static_cast<std::uint64_t>(i)}));
+    return seeds;
+  }
+
+  bool contrastive(const data::Batch& b) const {
+    return o_.infonce_weight > 0 && flex_ && b.task == Task::Forecast && flex_->has_task(Task::SuperResolution) &&
+           b.size() > 1;
+  }
+
+  // The weighted InfoNCE of an FC batch. The positive pair: the frames'
+  // forecast features and the SR encoder's features of the latest frame's
+  // bicubic conditioning (patch taken as periodic).
+  at::Tensor infonce_term(const at::Tensor& fc_bottleneck, const at::Tensor& input, const at::Tensor& cond) {
+    auto latest = input.narrow(1, input.size(1) - 1, 1);
+    auto up = data::upsample_bicubic_periodic(data::subsample(latest, o_.sr_factor), o_.sr_factor);
+    auto sr = flex_->encode_task(Task::SuperResolution, up, cond).bottleneck;
+    return o_.infonce_weight * symmetric_infonce(fc_bottleneck, sr, o_.infonce_temperature);
+  }
+
+  // Two batches' task features as one batch [a; b], for one shared forward.
+  static model::TaskFeatures stack(const model::TaskFeatures& a, const model::TaskFeatures& b) {
+    auto cat = [](const at::Tensor& x, const at::Tensor& y) { return x.defined() ? torch::cat({x, y}) : x; };
+    model::TaskFeatures f;
+    f.bottleneck = cat(a.bottleneck, b.bottleneck);
+    f.concat = cat(a.concat, b.concat);
+    for (std::size_t i = 0; i < a.skips.size(); ++i) f.skips.push_back(cat(a.skips[i], b.skips[i]));
+    return f;
+  }
+
   model::Backbone net_;
   std::shared_ptr<model::FlexImpl> flex_;  // null for a baseline
   c10::Device device_;

@@ -17,6 +17,7 @@
 #include "flex/core/seed.hpp"
 #include "flex/data/dataset.hpp"
 #include "flex/model/backbone.hpp"
+#include "flex/train/export_info.hpp"
 #include "flex/train/flex_model.hpp"
 #include "flex/train/trainer.hpp"
 
@@ -124,8 +125,10 @@ int run(const TrainConfig& config, MPI_Comm comm) {
     fs::create_directories(config.run.output_dir);
     output::write_text_atomic(config.deck_path(), config.run.deck_text);
   }
+  TrainOptions options = config.trainer_options;
+  options.export_info = export_info(config, data.train.front()->config().norm_std);
   auto communicator = comm::make_communicator(comm, device);
-  Trainer trainer(*trainable, *communicator, comm, data.train, data.valid, config.trainer_options);
+  Trainer trainer(*trainable, *communicator, comm, data.train, data.valid, options);
   return trainer.run().stopped_by_signal ? 3 : 0;
 }
 

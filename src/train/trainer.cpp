@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cmath>
 #include <filesystem>
+#include <sstream>
 
 #include "flex/comm/communicator.hpp"
 #include "flex/comm/gradient_sync.hpp"
@@ -32,7 +33,24 @@ NamedTensors TrainModel::named_state() {
   return out;
 }
 
+std::vector<at::Tensor> TrainModel::joint_loss(const std::vector<data::Batch>& batches, std::uint64_t seed) {
+  std::vector<at::Tensor> out;
+  for (const auto& b : batches) out.push_back(loss(b, seed));
+  return out;
+}
+
+MultitaskUpdate parse_multitask_update(const std::string& word) {
+  if (word == "joint") return MultitaskUpdate::Joint;
+  FLEX_REQUIRE(word == "alternate", "train.mt_update = '" << word << "': expected joint or alternate");
+  return MultitaskUpdate::Alternate;
+}
+
+const char* multitask_update_name(MultitaskUpdate m) { return m == MultitaskUpdate::Joint ? "joint" : "alternate"; }
+
 namespace {
+
+// The seed id of a joint update's draws, beside the tasks' own ids (0 = SR, 1 = FC).
+constexpr std::uint64_t kJointDraw = 2;
 
 // Rows [begin, begin + count) of every tensor of a batch.
 data::Batch slice(const data::Batch& b, std::int64_t begin, std::int64_t count) {
@@ -168,36 +186,55 @@ struct Trainer::State {
 
   // ---- one update ------------------------------------------------------------
   struct UpdateStats {
-    double loss = 0, grad_norm = 0;
+    std::vector<double> losses;  // one per task of the update
+    double grad_norm = 0;
     bool skipped = false;
   };
 
-  UpdateStats update(std::int64_t step, std::size_t task_index, double lr) {
-    const data::Batch b = loaders[task_index]->next();
-    const auto task = static_cast<std::uint64_t>(b.task);
+  // One optimiser update on the batches of the tasks `tasks` (indices into
+  // `train`): one task's loss, or the joint loss of several.
+  UpdateStats update(std::int64_t step, const std::vector<std::size_t>& tasks, double lr) {
+    std::vector<data::Batch> batches;
+    for (const std::size_t i : tasks) batches.push_back(loaders[i]->next());
+    const std::uint64_t draw = tasks.size() == 1 ? static_cast<std::uint64_t>(batches.front().task) : kJointDraw;
     const auto ustep = static_cast<std::uint64_t>(step);
     // Dropout draws from LibTorch's default generator: re-seeded per update and rank.
-    torch::manual_seed(derive_seed(opt.seed, Stream::kDropout, {ustep, task, static_cast<std::uint64_t>(rank)}));
-    const std::uint64_t noise_seed = derive_seed(opt.seed, Stream::kDiffusionNoise, {ustep, task});
+    torch::manual_seed(derive_seed(opt.seed, Stream::kDropout, {ustep, draw, static_cast<std::uint64_t>(rank)}));
+    const std::uint64_t noise_seed = derive_seed(opt.seed, Stream::kDiffusionNoise, {ustep, draw});
     optimizer->zero_grad();
-    const std::int64_t micro = b.size() / opt.accumulation;
-    double loss_sum = 0.0;
+    const std::int64_t micro = batches.front().size() / opt.accumulation;
+    std::vector<double> loss_sums(tasks.size(), 0.0);
     {
       FLEX_PROFILE("train::forward_backward");
       for (std::int64_t m = 0; m < opt.accumulation; ++m) {
         sync->prepare(m == opt.accumulation - 1);
-        at::Tensor loss = model.loss(slice(b, m * micro, micro), noise_seed) / static_cast<double>(opt.accumulation);
-        loss.backward();
-        loss_sum += loss.item<double>();
+        std::vector<at::Tensor> losses;
+        if (tasks.size() == 1) {
+          losses.push_back(model.loss(slice(batches.front(), m * micro, micro), noise_seed));
+        } else {
+          std::vector<data::Batch> slices;
+          for (const auto& b : batches) slices.push_back(slice(b, m * micro, micro));
+          losses = model.joint_loss(slices, noise_seed);
+          FLEX_CHECK(losses.size() == tasks.size(), "joint_loss returned " << losses.size() << " losses for "
+                                                                           << tasks.size() << " tasks");
+        }
+        at::Tensor total = losses.front();
+        for (std::size_t k = 1; k < losses.size(); ++k) total = total + losses[k];
+        (total / static_cast<double>(opt.accumulation)).backward();
+        for (std::size_t k = 0; k < losses.size(); ++k)
+          loss_sums[k] += losses[k].item<double>() / static_cast<double>(opt.accumulation);
       }
     }
     sync->finish();
     UpdateStats st;
-    at::Tensor l = device_scalars({loss_sum});
+    at::Tensor l = device_scalars(loss_sums);
     comm.allreduce_mean(l);
-    st.loss = l.cpu().item<double>();
+    l = l.cpu();
+    for (std::size_t k = 0; k < tasks.size(); ++k) st.losses.push_back(l[static_cast<std::int64_t>(k)].item<double>());
     st.grad_norm = global_grad_norm(params);  // gradients are identical on every rank after averaging
-    st.skipped = mpi::any(!std::isfinite(st.loss) || !std::isfinite(st.grad_norm), mpi);
+    bool finite = std::isfinite(st.grad_norm);
+    for (double v : st.losses) finite = finite && std::isfinite(v);
+    st.skipped = mpi::any(!finite, mpi);
     if (st.skipped) {
       optimizer->zero_grad();
       return st;
@@ -207,6 +244,17 @@ struct Trainer::State {
     optimizer->step(lr);
     ema->update();
     return st;
+  }
+
+  // The updates of one global step: all tasks at once (joint), or one per task.
+  std::vector<std::vector<std::size_t>> step_updates() const {
+    std::vector<std::vector<std::size_t>> out;
+    if (opt.mt_update == MultitaskUpdate::Joint) out.emplace_back();
+    for (std::size_t i = 0; i < train.size(); ++i) {
+      if (opt.mt_update != MultitaskUpdate::Joint) out.emplace_back();
+      out.back().push_back(i);
+    }
+    return out;
   }
 
   // ---- validation ------------------------------------------------------------
@@ -281,6 +329,10 @@ TrainResult Trainer::run() {
   s.model.module().train();
   log::info("train: ", total_steps_, " steps (", spe, " per epoch), ", s.train.size(), " task(s), batch ", s.opt.batch,
             " x ", s.ranks, " ranks, ", s.comm.backend(), " communicator, ", s.sync->bucket_count(), " gradient buckets");
+  const auto updates = s.step_updates();
+  if (s.train.size() > 1)
+    log::info("train: multitask update ", multitask_update_name(s.opt.mt_update), " (train.mt_update): ",
+              updates.size(), " optimiser step(s) and EMA update(s) per global step");
 
   SignalWatch signals;
   const auto t0 = std::chrono::steady_clock::now();
@@ -297,15 +349,20 @@ TrainResult Trainer::run() {
     log::Fields fields = {{"epoch", static_cast<double>(step / spe)}};
     double norm = 0.0;
     bool any_bad = false;
-    for (std::size_t i = 0; i < s.train.size(); ++i) {
-      auto st = s.update(step, i, lr);
-      fields.emplace_back(std::string("loss_") + task_name(s.train[i]->task()), st.loss);
+    for (const auto& tasks : updates) {
+      auto st = s.update(step, tasks, lr);
+      std::ostringstream losses;
+      for (std::size_t k = 0; k < tasks.size(); ++k) {
+        const char* name = task_name(s.train[tasks[k]]->task());
+        fields.emplace_back(std::string("loss_") + name, st.losses[k]);
+        losses << (k ? ", " : "") << name << " loss " << st.losses[k];
+      }
       norm = std::max(norm, st.grad_norm);
       if (st.skipped) {
         any_bad = true;
         ++s.result.skipped_updates;
-        log::warn("train: step ", step, " ", task_name(s.train[i]->task()),
-                  " update skipped: non-finite loss or gradient (loss ", st.loss, ", |g| ", st.grad_norm, ")");
+        log::warn("train: step ", step, " update skipped: non-finite loss or gradient (", losses.str(), ", |g| ",
+                  st.grad_norm, ")");
       }
     }
     s.bad_run = any_bad ? s.bad_run + 1 : 0;
@@ -353,6 +410,10 @@ TrainResult Trainer::run() {
     const std::string path = (fs::path(s.opt.output_dir) / s.opt.export_name).string();
     model::save_state_dict(dict, path, true);
     log::info("train: EMA weights (reference state-dict format) in ", path);
+    if (s.opt.export_info) {
+      model::write_checkpoint_info(path, *s.opt.export_info);
+      log::info("train: their settings in ", model::checkpoint_info_path(path));
+    }
   }
   log::info("train: done, ", step, " steps in ",
             std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(), " s");

@@ -78,6 +78,8 @@ ValidateConfig read_config(const Deck& deck) {
   FLEX_REQUIRE(!stem.empty(), deck.where("validate.report") << ": key 'validate.report' is empty (a file stem)");
   c.report = (fs::path(c.run.output_dir) / stem).string();
   c.infer = infer::read_config(deck);
+  // The resolved deck beside the report shows the checkpoint's settings too.
+  c.run.deck_text = c.infer.run.deck_text;
   return c;
 }
 

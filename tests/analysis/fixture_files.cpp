@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <filesystem>
+#include <iterator>
 #include <vector>
 
 #include "flex/core/collectives.hpp"
@@ -53,6 +54,45 @@ void write(const std::string& path, MPI_Comm comm, long snapshots, double scale,
   writer.close();
 }
 
+// One vorticity plane per (snapshot, channel): value(snapshot_of(n, c), 2, ...)
+// with noise seed noise_of(c), under the given channel names.
+template <class Snapshot, class Noise>
+void write_vorticity(const std::string& path, MPI_Comm comm, const std::vector<std::string>& names,
+                     const std::string& task, Snapshot snapshot_of, Noise noise_of) {
+  int rank = 0, size = 1;
+  FLEX_CHECK_MPI(MPI_Comm_rank(comm, &rank));
+  FLEX_CHECK_MPI(MPI_Comm_size(comm, &size));
+  const long channels = static_cast<long>(names.size());
+  const io::FieldShape shape{kFixtureSnapshots, channels, kFixtureSize, kFixtureSize};
+  io::WriterOptions options;
+  options.channel_names = names;
+  options.overwrite = true;
+  io::FieldWriter writer(path, comm, shape, options);
+  const auto rows = mpi::share(shape.h, rank, size);
+  std::vector<float> data;
+  for (long n = 0; n < shape.n; ++n)
+    for (long c = 0; c < channels; ++c)
+      for (long r = rows.begin; r < rows.end; ++r)
+        for (long col = 0; col < shape.w; ++col) data.push_back(value(snapshot_of(n, c), 2, r, col, noise_of(c)));
+  writer.write(io::Hyperslab{0, shape.n, 0, channels, rows.begin, rows.size(), 0, shape.w}, data.data());
+  if (!task.empty()) writer.set_attribute("task", task);
+  writer.close();
+}
+
+// The one-channel set: baseline b is channel b of the sidecar and alone in w_<name>.h5.
+void write_vorticity_set(const std::string& dir, MPI_Comm comm) {
+  const auto same = [](long n, long) { return n; };
+  const auto persistence = [](long n, long c) { return c == 1 ? 0 : n; };
+  const auto noise = [](long c) { return c == 0 ? 0.81 : 0.0; };  // bicubic_aligned: noisy; persistence: exact
+  const std::vector<std::string> names(std::begin(kFixtureBaselines), std::end(kFixtureBaselines));
+  write_vorticity(dir + "/w_truth.h5", comm, {"w"}, "", same, [](long) { return 0.0; });
+  write_vorticity(dir + "/w_prediction.h5", comm, {"w"}, "", same, [](long) { return 0.37; });
+  write_vorticity(dir + "/w_prediction.baselines.h5", comm, names, "fc", persistence, noise);
+  for (long b = 0; b < 2; ++b)
+    write_vorticity(dir + "/w_" + names[b] + ".h5", comm, {"w"}, "",
+                    [&](long n, long) { return persistence(n, b); }, [&](long) { return noise(b); });
+}
+
 }  // namespace
 
 void write_fixture(const std::string& dir, MPI_Comm comm) {
@@ -66,6 +106,7 @@ void write_fixture(const std::string& dir, MPI_Comm comm) {
   for (long m = 0; m < kFixtureMembers; ++m)
     write(dir + "/member" + std::to_string(m) + ".h5", comm, kFixtureSnapshots, 1.0, {seeds[m]});
   write(dir + "/members_packed.h5", comm, kFixtureSnapshots * kFixtureMembers, 1.0, seeds);
+  write_vorticity_set(dir, comm);
 }
 
 }  // namespace flex::analysis::testing

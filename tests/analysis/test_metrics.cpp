@@ -65,14 +65,19 @@ TEST(AnalysisMetrics, SsimOfAFieldWithItselfIsOne) {
   }
 }
 
-// Direct 2D evaluation of Wang et al. (2004) with the full 11x11 window.
-double ssim_reference(const Field& x, const Field& y) {
+double range_of(const Field& f) {
+  const auto [lo, hi] = std::minmax_element(f.data.begin(), f.data.end());
+  return double(*hi) - double(*lo);
+}
+
+// Direct 2D evaluation of Wang et al. (2004) with the full 11x11 window and
+// data range L (torchmetrics: the larger of the two fields' ranges).
+double ssim_reference(const Field& x, const Field& y, double L) {
   const int h = 5;
   double taps[11], total = 0;
   for (int t = -h; t <= h; ++t) total += taps[t + h] = std::exp(-0.5 * t * t / (1.5 * 1.5));
   for (double& t : taps) t /= total;
-  const auto [lo, hi] = std::minmax_element(x.data.begin(), x.data.end());
-  const double L = *hi - *lo, c1 = 1e-4 * L * L, c2 = 9e-4 * L * L;
+  const double c1 = 1e-4 * L * L, c2 = 9e-4 * L * L;
   double sum = 0;
   long count = 0;
   for (long r = h; r < x.rows - h; ++r)
@@ -96,11 +101,31 @@ TEST(AnalysisMetrics, SsimMatchesTheDirectWindowSumOnAnySplit) {
   std::mt19937_64 gen(16);
   std::normal_distribution<double> noise(0, 0.5);
   for (auto& v : y.data) v += static_cast<float>(noise(gen));
-  const double expected = ssim_reference(x, y);
+  const double expected = ssim_reference(x, y, std::max(range_of(x), range_of(y)));
   EXPECT_LT(expected, 0.95);
   for (bool skewed : {false, true}) {
     auto t = testing::distribute(x, kWorld, skewed), p = testing::distribute(y, kWorld, skewed);
     EXPECT_NEAR(ssim(t.slab, p.slab), expected, 1e-12);
+  }
+}
+
+// A prediction with three times the truth's range: L is the prediction's
+// range, not the truth's, and SSIM is symmetric in the two fields.
+TEST(AnalysisMetrics, SsimDataRangeIsTheLargerOfTheTwoRanges) {
+  const Field x = testing::random_field(40, 44, 25);
+  Field y = affine(x, 3, 0);
+  std::mt19937_64 gen(26);
+  std::normal_distribution<double> noise(0, 0.3);
+  for (auto& v : y.data) v += static_cast<float>(noise(gen));
+  const double ly = range_of(y), lx = range_of(x);
+  ASSERT_GT(ly, 2.5 * lx);
+  const double expected = ssim_reference(x, y, ly);
+  // The truth's range alone would give a clearly different value.
+  EXPECT_GT(std::abs(ssim_reference(x, y, lx) - expected), 1e-3);
+  for (bool skewed : {false, true}) {
+    auto t = testing::distribute(x, kWorld, skewed), p = testing::distribute(y, kWorld, skewed);
+    EXPECT_NEAR(ssim(t.slab, p.slab), expected, 1e-12);
+    EXPECT_NEAR(ssim(p.slab, t.slab), expected, 1e-12);
   }
 }
 

@@ -64,19 +64,6 @@ TEST(Shuffle, DeterministicPermutationPerEpoch) {
   EXPECT_EQ(*seen.rbegin(), 99);
 }
 
-TEST(Conditioning, ReynoldsScaling) {
-  SampleConfig c;
-  EXPECT_FLOAT_EQ(conditioning(c, Task::SuperResolution, 1e4)[0], 0.0f);
-  EXPECT_FLOAT_EQ(conditioning(c, Task::SuperResolution, 1e3)[0], -1.0f);
-  c.re_scaling = ReScaling::Linear;
-  c.cond_step = c.cond_factor = true;
-  auto v = conditioning(c, Task::Forecast, 32000);
-  ASSERT_EQ(v.size(), 3u);
-  EXPECT_FLOAT_EQ(v[0], 3.2f);
-  EXPECT_FLOAT_EQ(v[1], 1.0f);
-  EXPECT_FLOAT_EQ(v[2], 0.0f);
-}
-
 TEST(Dataset, SuperResolutionSampleIsResidualOfBicubic) {
   auto f = fields(6, 32, 32);
   std::shared_ptr<const FieldSource> src = tensor_source(f, 8000);
@@ -95,22 +82,40 @@ TEST(Dataset, SuperResolutionSampleIsResidualOfBicubic) {
   EXPECT_LT((truth.squeeze(0).to(torch::kDouble) - cut_patch_periodic(whole, r0, c0, 16)).abs().max().item<double>(), 1e-3);
   auto up = upsample_bicubic_periodic(subsample(whole, 4), 4);
   EXPECT_LT((s.base.squeeze(0).to(torch::kDouble) * 2.0 - cut_patch_periodic(up, r0, c0, 16)).abs().max().item<double>(), 1e-3);
-  EXPECT_NEAR(s.cond[0].item<float>(), std::log10(8000.0) - 4, 1e-6);
+  EXPECT_NEAR(s.cond[0].item<float>(), 8000.0 / 40000.0, 1e-6);  // data.re_scaling = ref
 }
 
-TEST(Dataset, ForecastSampleUsesNeighboursInTheSplit) {
+TEST(Dataset, ForecastHorizonCountsRawSnapshots) {
   auto f = fields(10, 16, 16);
   std::shared_ptr<const FieldSource> src = tensor_source(f, 1000);
   auto cfg = small_config();
   cfg.patch = 8;
-  Dataset ds({{src, 1000, select_snapshots("even", 10, "t")}}, Task::Forecast, cfg);  // list 0,2,4,6,8
-  ASSERT_EQ(ds.size(), 3);  // t = 2, 4, 6
-  Sample s = ds.get(0, 5);
   auto snap = [](const at::Tensor& x) { return std::floor(x[0][0].item<double>() * 2.0 / 1000 + 1e-6); };
-  EXPECT_EQ(snap(s.input[0]), 0);
+  // The even split chooses the anchors t = 0, 2, 4, 6, 8; h = 1 reads the odd
+  // neighbours t - 1, t + 1 from the file, and t = 0 (no t - 1) is dropped.
+  Dataset ds({{src, 1000, select_snapshots("even", 10, "t")}}, Task::Forecast, cfg);
+  ASSERT_EQ(ds.size(), 4);  // t = 2, 4, 6, 8
+  Sample s = ds.get(0, 5);
+  EXPECT_EQ(snap(s.input[0]), 1);
   EXPECT_EQ(snap(s.input[1]), 2);
   EXPECT_TRUE(torch::allclose(s.base[0], s.input[1]));
-  EXPECT_NEAR(s.residual.mean().item<double>() * 2.0, 2000.0, 1e-2);  // x_4 - x_2
+  EXPECT_NEAR(s.residual.mean().item<double>() * 2.0, 1000.0, 1e-2);  // x_3 - x_2
+  Sample last = ds.get(3, 5);
+  EXPECT_EQ(snap(last.input[0]), 7);
+  EXPECT_NEAR(last.residual.mean().item<double>() * 2.0, 1000.0, 1e-2);  // x_9 - x_8
+  // h = 3: anchors need t - 3 >= 0 and t + 3 < 10: t = 4, 6.
+  cfg.horizon = 3;
+  Dataset wide({{src, 1000, select_snapshots("even", 10, "t")}}, Task::Forecast, cfg);
+  ASSERT_EQ(wide.size(), 2);
+  Sample w = wide.get(1, 5);
+  EXPECT_EQ(snap(w.input[0]), 3);
+  EXPECT_EQ(snap(w.input[1]), 6);
+  EXPECT_NEAR(w.residual.mean().item<double>() * 2.0, 3000.0, 1e-2);  // x_9 - x_6
+  // The odd split's anchors 1, 3, 5, 7, 9 with h = 1: 9 has no t + 1.
+  cfg.horizon = 1;
+  Dataset odd({{src, 1000, select_snapshots("odd", 10, "t")}}, Task::Forecast, cfg);
+  EXPECT_EQ(odd.size(), 4);
+  EXPECT_EQ(snap(odd.get(0, 5).input[0]), 0);
 }
 
 TEST(Loader, RanksPartitionTheGlobalBatchAndPrefetchIsInvisible) {

@@ -3,6 +3,7 @@
 // its value came from.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -10,6 +11,7 @@
 #include "flex/core/deck.hpp"
 #include "flex/core/error.hpp"
 #include "flex/train/config.hpp"
+#include "flex/train/export_info.hpp"
 #include "test_deck.hpp"
 
 namespace flex::train {
@@ -43,6 +45,34 @@ TEST(TrainConfig, ReadsTheDeck) {
   EXPECT_EQ(c.trainer_options.lr.warmup_steps, 3);
   EXPECT_LT(c.trainer_options.warmup_fraction, 0);
   EXPECT_EQ(c.deck_path(), "/tmp/flex-train-config/train.deck.ini");
+  // The paper's defaults: h = 1 raw snapshot, Re / 40000, one joint update per step.
+  EXPECT_EQ(c.data.sample.horizon, 1);
+  EXPECT_EQ(c.data.sample.re_scaling, data::ReScaling::Reference);
+  EXPECT_EQ(c.trainer_options.mt_update, MultitaskUpdate::Joint);
+  EXPECT_EQ(read_config(deck_with({"train.mt_update=alternate"})).trainer_options.mt_update, MultitaskUpdate::Alternate);
+}
+
+TEST(TrainConfig, ExportSidecarHoldsTheSettingsUsed) {
+  const TrainConfig c = read_config(deck_with({"data.cond_step=true", "data.horizon=3", "data.factor=4",
+                                               "data.re_scaling=log10", "train.param=eps", "model.tasks=mt"}));
+  const model::CheckpointInfo info = export_info(c, 2.5);
+  EXPECT_EQ(info.model_keys.at("model.size"), "tiny");
+  EXPECT_EQ(info.model_keys.at("model.img"), "32");
+  EXPECT_EQ(info.model_keys.at("model.tasks"), "mt");
+  EXPECT_EQ(info.model_keys.at("model.cond_scalars"), "2");  // as built from data.*, not the key's default 1
+  EXPECT_EQ(info.model_keys.count("model.init_from"), 0u);
+  EXPECT_EQ(info.model_keys.count("model.backbone"), 1u);
+  EXPECT_TRUE(std::any_of(info.model_keys.begin(), info.model_keys.end(),
+                          [](const auto& kv) { return kv.first.rfind("unet.", 0) == 0; }));
+  EXPECT_TRUE(std::none_of(info.model_keys.begin(), info.model_keys.end(),
+                           [](const auto& kv) { return kv.first.rfind("data.", 0) == 0 || kv.first.rfind("run.", 0) == 0; }));
+  EXPECT_EQ(info.parameterisation, "eps");
+  EXPECT_DOUBLE_EQ(info.norm_std, 2.5);
+  EXPECT_EQ(info.re_scaling, "log10");
+  EXPECT_EQ(info.sr_factor, 4);
+  EXPECT_EQ(info.forecast_step, 3);
+  EXPECT_TRUE(info.cond_step);
+  EXPECT_FALSE(info.cond_factor);
 }
 
 TEST(TrainConfig, RejectionsNameTheKeyAndWhereItWasSet) {

@@ -1,5 +1,6 @@
 // The training loop on a tiny module: a run stopped by a signal and resumed
-// from its checkpoint ends bit for bit where the uninterrupted run ends;
+// from its checkpoint ends bit for bit where the uninterrupted run ends (joint
+// and alternate multitask updates);
 // non-finite losses are skipped on every rank, then the last checkpoint is
 // reloaded with a lower learning rate; a fresh run can start from a state dict.
 #include <gtest/gtest.h>
@@ -103,37 +104,49 @@ std::vector<torch::Tensor> weights(TinyModel& m) {
 
 }  // namespace
 
-TEST(TrainLoop, SignalCheckpointAndResumeIsBitForBit) {
+// Both multitask modes (train.mt_update): either way a step makes two loss calls, SR and FC.
+class TrainLoopModes : public ::testing::TestWithParam<train::MultitaskUpdate> {};
+
+TEST_P(TrainLoopModes, SignalCheckpointAndResumeIsBitForBit) {
   Fixture fx;
   auto comm = comm::make_mpi_communicator(MPI_COMM_WORLD);
+  const std::string mode = train::multitask_update_name(GetParam());
+  auto options = [&](const std::string& dir) {
+    auto o = fx.options(dir);
+    o.mt_update = GetParam();
+    return o;
+  };
   TinyModel straight;
   {
     train::Trainer t(straight, *comm, MPI_COMM_WORLD, {fx.sr.get(), fx.fc.get()}, {fx.valid.get()},
-                     fx.options(shared_dir("straight")));
+                     options(shared_dir("straight_" + mode)));
     auto r = t.run();
     EXPECT_EQ(r.steps_done, 8);
     EXPECT_FALSE(r.stopped_by_signal);
     EXPECT_TRUE(r.last.count("rfne_sr"));
   }
-  const std::string dir = shared_dir("resumed");
-  std::vector<torch::Tensor> ema_resumed;
+  const std::string dir = shared_dir("resumed_" + mode);
   {
     TinyModel first;
-    first.signal_at = 7;  // during step 3 (two updates per step): checkpoint at step 4
-    train::Trainer t(first, *comm, MPI_COMM_WORLD, {fx.sr.get(), fx.fc.get()}, {fx.valid.get()}, fx.options(dir));
+    first.signal_at = 7;  // during step 3 (two loss calls per step): checkpoint at step 4
+    train::Trainer t(first, *comm, MPI_COMM_WORLD, {fx.sr.get(), fx.fc.get()}, {fx.valid.get()}, options(dir));
     auto r = t.run();
     EXPECT_TRUE(r.stopped_by_signal);
     EXPECT_EQ(r.steps_done, 4);
     EXPECT_TRUE(std::filesystem::exists(dir + "/checkpoints/chk00000004/state.json"));
   }
   TinyModel second(5);  // other weights: everything must come from the checkpoint
-  train::Trainer t(second, *comm, MPI_COMM_WORLD, {fx.sr.get(), fx.fc.get()}, {fx.valid.get()}, fx.options(dir));
+  train::Trainer t(second, *comm, MPI_COMM_WORLD, {fx.sr.get(), fx.fc.get()}, {fx.valid.get()}, options(dir));
   auto r = t.run();
   EXPECT_EQ(r.steps_done, 8);
   EXPECT_EQ(second.calls, 8);  // resumed at step 4: 4 steps x 2 tasks
   auto a = weights(straight), b = weights(second);
   for (std::size_t i = 0; i < a.size(); ++i) EXPECT_TRUE(torch::equal(a[i], b[i])) << "parameter " << i;
 }
+
+INSTANTIATE_TEST_SUITE_P(TrainLoop, TrainLoopModes,
+                         ::testing::Values(train::MultitaskUpdate::Joint, train::MultitaskUpdate::Alternate),
+                         [](const auto& info) { return std::string(train::multitask_update_name(info.param)); });
 
 TEST(TrainLoop, NonFiniteUpdatesAreSkippedThenCheckpointReloaded) {
   Fixture fx;

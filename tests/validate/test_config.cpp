@@ -2,8 +2,11 @@
 // found without validate.fixtures, and a JSON report that tools can parse.
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
 #include <cmath>
 #include <filesystem>
+#include <fstream>
 #include <limits>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -13,6 +16,7 @@
 #include "flex/core/config.hpp"
 #include "flex/core/deck.hpp"
 #include "flex/core/error.hpp"
+#include "flex/model/checkpoint_info.hpp"
 #include "flex/validate/config.hpp"
 #include "flex/validate/report.hpp"
 #include "test_deck.hpp"
@@ -57,6 +61,34 @@ TEST(ValidateConfig, FixturesDefaultToTheShippedOnes) {
   namespace fs = std::filesystem;
   EXPECT_EQ(fs::path(read_config(deck_with({})).fixtures), fs::path(FLEX_SOURCE_FIXTURE_DIR).lexically_normal());
 #endif
+}
+
+// sr.skill samples with infer::read_config: a trained checkpoint's settings
+// reach it as they reach `flex infer`.
+TEST(ValidateConfig, InferKeysInheritTheCheckpointsSettings) {
+  namespace fs = std::filesystem;
+  const auto dir = fs::temp_directory_path() / ("flex-validate-sidecar-" + std::to_string(getpid()));
+  fs::create_directories(dir);
+  const auto pt = (dir / "ckpt.pt").string();
+  std::ofstream(pt) << "not read";
+  model::CheckpointInfo info;
+  info.model_keys = {{"model.size", "tiny"}};
+  info.norm_std = 17.5519;
+  info.sr_factor = 4;
+  model::write_checkpoint_info(pt, info);
+  const auto c = read_config(deck_with({"infer.checkpoint=" + pt}));
+  EXPECT_EQ(c.infer.factor, 4);
+  EXPECT_EQ(c.infer.norm_std, 17.5519);
+  EXPECT_EQ(c.infer.model.flex.img, 32);  // model.size = tiny from the sidecar
+  std::string why;
+  try {
+    read_config(deck_with({"infer.checkpoint=" + pt, "infer.factor=8"}));
+  } catch (const InputError& e) {
+    why = e.what();
+  }
+  EXPECT_NE(why.find("key 'infer.factor' = 8 contradicts " + model::checkpoint_info_path(pt)), std::string::npos)
+      << why;
+  fs::remove_all(dir);
 }
 
 TEST(ValidateReport, JsonParsesWithTheDocumentedKeys) {

@@ -28,7 +28,7 @@ struct FieldInput {
 
 // The files an analysis writes, all <run.output_dir>/<prefix>…
 struct OutputFiles {
-  std::string metrics_csv, metrics_json, spectra_csv, ensemble_csv, pull_csv, skill_csv, continuity_csv;
+  std::string metrics_csv, metrics_json, spectra_csv, ensemble_csv, pull_csv, skill_csv, continuity_csv, tiles_csv;
   std::string deck;  // the resolved deck, <prefix>.deck.ini (output::resolved_deck_path)
   std::vector<std::string> all() const;
 };
@@ -37,6 +37,10 @@ struct AnalyzeConfig {
   FieldInput truth;                   // path required
   FieldInput prediction;              // path "": the ensemble mean if there is an ensemble, else none
   std::vector<std::string> ensemble;  // one file per member, or one file of packed members
+  // Baseline predictions [N, B, H, W] of a one-channel prediction, scored like
+  // it ("": none): analyze.baselines, or else the <prediction stem>.baselines.h5
+  // that `flex infer` writes beside its prediction, when it exists.
+  std::string baselines;
   std::string ensemble_dataset;
   long ensemble_members = 0;  // > 0: snapshot s K + m of ensemble[0] is member m of sample s
   long first = 0;             // first truth snapshot
@@ -50,6 +54,9 @@ struct AnalyzeConfig {
   std::vector<double> given_mean, given_std;  // per channel, for normalise = given (std > 0)
   double domain_length = 2 * M_PI;
   bool spectrum_axes = false;
+  std::string protocol = "whole";  // whole | tiles (adds the tiled RFNE of the paper's Table 1)
+  long tile = 256;                 // tile side, dividing H and W
+  long tile_batch = 32;            // tiles per RFNE batch
   int ssim_window = 11;  // odd
   double ssim_sigma = 1.5;
   double skill_threshold = 0.95;
@@ -59,6 +66,7 @@ struct AnalyzeConfig {
   RunSettings run;  // run.*: output_dir, overwrite, the resolved deck
 
   bool wants(const std::string& metric) const { return metrics.count(metric) > 0; }
+  bool tiled() const { return protocol == "tiles"; }
   // Ensemble members per sample: packed, or one per file (0: no ensemble).
   long members_per_sample() const;
   OutputFiles outputs() const;

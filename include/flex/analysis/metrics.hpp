@@ -29,8 +29,9 @@ struct PairMetrics {
 PairMetrics pair_metrics(const SlabView& truth, const SlabView& prediction, Affine a = {});
 
 // SSIM (Wang et al. 2004) with an 11x11 Gaussian window, sigma 1.5, k1 0.01,
-// k2 0.03, data range L = max(y) - min(y) of the truth; the mean of the SSIM
-// map over every pixel whose window lies inside the field (no padding).
+// k2 0.03, data range L = max(max(y) - min(y), max(yhat) - min(yhat)) (the
+// larger of the two ranges, as torchmetrics and so SuperBench); the mean of the
+// SSIM map over every pixel whose window lies inside the field (no padding).
 struct SsimOptions {
   int window = 11;
   double sigma = 1.5;

@@ -2,8 +2,10 @@
 // SR: the truth patch, the periodic bicubic upsampling of its every-8th-point
 // subsampling (computed on a window around the patch, equal to upsampling the
 // whole field), residual r = truth - upsampled. FC: frames (t-h, t) -> t+h,
-// residual r = x_{t+h} - x_t, where t-h, t, t+h are positions in the split's
-// snapshot list (so with the even split, h = 1 means two raw snapshots).
+// residual r = x_{t+h} - x_t, with h in raw snapshots of the file (SPEC §3:
+// the authors' h = 1 is consecutive snapshots); the split chooses the anchors
+// t only, and t-h, t+h are read whatever the split (an anchor without both
+// inside the file is dropped).
 // Fields are divided by the normalisation std (mean 0). Every random choice
 // (patch position) is a function of (seed, epoch, sample), never of timing or
 // rank count.
@@ -21,23 +23,29 @@
 
 namespace flex::data {
 
-// Scaling of the Reynolds number into a conditioning scalar.
-enum class ReScaling { Log10, Linear };
+// Scaling of the Reynolds number into a conditioning scalar: Reference is the
+// authors' Re / 40000 (SPEC §3; their checkpoints expect exactly it).
+enum class ReScaling { Reference, Log10, Linear };
+// Deck words ref | log10 | linear, and back.
+ReScaling parse_re_scaling(const std::string& word);
+const char* re_scaling_name(ReScaling s);
+// The conditioning scalar of a Reynolds number.
+double scaled_reynolds(ReScaling s, double reynolds);
 
 struct SampleConfig {
   std::int64_t channel = 2;   // channel of the field files (vorticity of (u, v, w) files)
   std::int64_t patch = 256;   // side of a training patch
   std::int64_t factor = 8;    // SR subsampling factor
-  std::int64_t horizon = 1;   // FC step, in positions of the snapshot list
+  std::int64_t horizon = 1;   // FC step h, in raw snapshots of the file (frames t-h, t -> t+h)
   double norm_std = 5.4574137;  // fields are divided by it (SPEC §3)
-  ReScaling re_scaling = ReScaling::Log10;
+  ReScaling re_scaling = ReScaling::Reference;
   bool cond_step = false;     // append the FC horizon as a conditioning scalar
   bool cond_factor = false;   // append the SR factor as a conditioning scalar
   std::int64_t patches_per_snapshot = 1;  // samples per snapshot and epoch
 };
 
 // Conditioning scalars [Re', step', factor'] (the enabled ones, in that order):
-// Re' = log10(Re) - 4 (Log10) or Re / 10^4 (Linear); step' = h for FC, 0 for SR;
+// Re' = Re / 40000 (Reference), log10(Re) - 4 (Log10) or Re / 10^4 (Linear); step' = h for FC, 0 for SR;
 // factor' = f / 8 for SR, 0 for FC.
 std::vector<float> conditioning(const SampleConfig& c, Task task, double reynolds);
 std::int64_t conditioning_count(const SampleConfig& c);
@@ -64,7 +72,7 @@ Batch collate(Task task, const std::vector<Sample>& samples, std::vector<std::in
 struct SourceEntry {
   std::shared_ptr<const FieldSource> source;
   double reynolds = 0;                    // used for conditioning
-  std::vector<std::int64_t> snapshots;    // the split's snapshot list
+  std::vector<std::int64_t> snapshots;    // the split's snapshot list (FC: the anchors t)
 };
 
 class Dataset {
@@ -80,13 +88,14 @@ class Dataset {
  private:
   struct Locator {
     std::size_t source;
-    std::int64_t position;  // index into the source's snapshot list (FC: the frame t)
+    std::int64_t snapshot;  // raw snapshot of the file (FC: the anchor t)
   };
   Locator locate(std::int64_t index) const;
 
   std::vector<SourceEntry> sources_;
   Task task_;
   SampleConfig config_;
+  std::vector<std::vector<std::int64_t>> anchors_;  // per source: the snapshots samples are drawn at
   std::vector<std::int64_t> offsets_;  // first index of each source
   std::int64_t total_ = 0;
 };

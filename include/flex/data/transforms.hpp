@@ -1,6 +1,7 @@
 // The pure numerics of the training samples (SPEC §3), on tensors, no files:
 // uniform subsampling, periodic bicubic upsampling (whole field, or exactly
-// the same values on a window), patch cutting, residual targets.
+// the same values on a window), patch cutting, residual targets; and the two
+// honest bicubic SR baselines (SPEC §3, baselines) beside the conditioning.
 #pragma once
 
 #include <ATen/core/Tensor.h>
@@ -33,8 +34,20 @@ LowResWindow bicubic_window(std::int64_t out_begin, std::int64_t out_count, std:
 at::Tensor bicubic_matrix(std::int64_t out_begin, std::int64_t out_count, std::int64_t factor,
                           std::int64_t lr_begin, std::int64_t lr_count, std::int64_t n_lr, double a = kBicubicA);
 
-// Periodic bicubic upsampling of a whole field [..., h, w] -> [..., h*f, w*f].
+// Periodic bicubic upsampling of a whole field [..., h, w] -> [..., h*f, w*f]:
+// the conditioning field the network sees (bicubic_matrix's coordinates). The
+// samples of subsample() sit at i*f but are read as cell centres, so the
+// result is shifted by (f - 1)/2 px (3.5 px at x8): not an honest baseline.
 at::Tensor upsample_bicubic_periodic(const at::Tensor& lr, std::int64_t factor, double a = kBicubicA);
+
+// SR baselines, [..., h, w] -> [..., h*f, w*f], Keys kernel:
+// aligned: low-res sample i at its true position i*f (output j at source
+// coordinate j/f, so outputs j = i*f return the samples), periodic wrap.
+at::Tensor upsample_bicubic_aligned(const at::Tensor& lr, std::int64_t factor, double a = kBicubicA);
+// SuperBench's: F.interpolate(mode='bicubic', align_corners=True), i.e.
+// output j at source coordinate j (h - 1)/(h*f - 1), indices clamped at the
+// edges (not periodic); equals at::upsample_bicubic2d(align_corners=true).
+at::Tensor upsample_bicubic_align_corners(const at::Tensor& lr, std::int64_t factor, double a = kBicubicA);
 
 // One high-res patch of a field and its periodic bicubic conditioning, from a
 // window read around it. `window` [..., Hw, Ww] holds high-res rows

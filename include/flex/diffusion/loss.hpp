@@ -24,6 +24,7 @@ enum class Parameterisation { V, Eps, X };
 enum class LossNorm { L1, L2 };
 
 Parameterisation parse_parameterisation(const std::string& word);  // v | eps | x
+const char* parameterisation_name(Parameterisation p);             // and back
 LossNorm parse_loss_norm(const std::string& word);                  // l1 | l2
 
 struct NoiseDraw {

@@ -1,6 +1,8 @@
 // The `flex infer` deck: the infer.* keys plus the model.* / model.backbone
 // keys of the network the checkpoint holds, read into one validated struct.
-// `flex validate` reads the same keys for its SR skill check.
+// A checkpoint with a settings sidecar (<stem>.json, model/checkpoint_info.hpp)
+// supplies those keys itself. `flex validate` reads the same keys for its SR
+// skill check.
 #pragma once
 
 #include <map>
@@ -24,6 +26,10 @@ namespace flex::infer {
 // infer.*, model.*, model.backbone, unet.*, uvit.* (run.* are the CLI's).
 void declare_keys(DeckSchema& schema);
 
+// What a forecast feeds back at each lead: the ensemble mean to every member
+// (the authors' evaluation, SPEC §3) or each member its own prediction.
+enum class Feedback { Mean, Member };
+
 struct InferConfig {
   RunSettings run;
   model::BackboneConfig model;  // must describe the network the checkpoint was trained as
@@ -32,8 +38,11 @@ struct InferConfig {
   std::string dataset;     // "" : `fields`, else `w`
   long channel = 2;
   bool lowres_input = false;   // sr: input is the low-res field itself (no truth)
-  std::string snapshots = "all";  // selection text; resolved against the input's snapshot count
-  long start = 1, rollout = 10, horizon = 1;  // fc: list positions
+  std::string snapshots = "all";  // sr: selection text, resolved against the input's snapshot count
+  // fc, in raw snapshots: frames start - horizon and start are known, lead k
+  // is snapshot start + k * horizon.
+  long start = 1, rollout = 10, horizon = 1;
+  Feedback feedback = Feedback::Mean;
   long factor = 8;         // sr subsampling factor
   std::string checkpoint;  // state dict; "" only where a caller tolerates it (missing_inputs)
   long halo = 0;           // resolved: infer.halo = -1 means patch/8
@@ -44,7 +53,7 @@ struct InferConfig {
   diffusion::Parameterisation parameterisation = diffusion::Parameterisation::V;
   double norm_std = 5.4574137;
   double re = 0;           // 0: the input's `Re` attribute
-  data::ReScaling re_scaling = data::ReScaling::Log10;
+  data::ReScaling re_scaling = data::ReScaling::Reference;
   std::string output;      // prediction file, resolved against run.output_dir
 
   // Where the values of the keys checked when the job runs came from
@@ -60,7 +69,14 @@ struct InferConfig {
 };
 
 // Reads and validates every key; a set infer.input / infer.checkpoint must
-// exist, but either may be empty here (require_inputs() when running).
+// exist, but either may be empty here (require_inputs() when running). Reads
+// the deck with_checkpoint_settings().
 InferConfig read_config(const Deck& deck);
+
+// `deck` with the settings in the sidecar of infer.checkpoint inherited
+// (Deck::inherit: keys at their default take them, a contradicting key is an
+// InputError naming both values), logged; `deck` as is when the checkpoint
+// is unset, missing, or has no sidecar (an authors' checkpoint).
+Deck with_checkpoint_settings(const Deck& deck);
 
 }  // namespace flex::infer

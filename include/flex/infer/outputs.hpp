@@ -1,8 +1,9 @@
 // The field files one inference run writes, each [N, C, H, W] float32 with
 // row slabs written by every rank: <stem>.h5 (ensemble mean, [N, 1, H, W]),
 // <stem>.members.h5 (when K > 1: [N*K, 1, H, W], entry n*K + k is member k of
-// field n) and <stem>.truth.h5 (the reference the prediction is scored
-// against, when known).
+// field n), <stem>.truth.h5 (the reference the prediction is scored against,
+// when known) and <stem>.baselines.h5 ([N, B, H, W], the baselines of
+// baselines.hpp as channels, attribute `channels` naming them).
 #pragma once
 
 #include <ATen/core/Tensor.h>
@@ -20,6 +21,7 @@ struct OutputSpec {
   std::string path;  // <stem>.h5
   long snapshots = 0, height = 0, width = 0, members = 1;
   bool with_truth = false;
+  std::vector<std::string> baselines;  // channel names of <stem>.baselines.h5; empty: no such file
   bool overwrite = false;
   double dx = 1.0;
 };
@@ -27,8 +29,10 @@ struct OutputSpec {
 class InferenceOutputs {
  public:
   InferenceOutputs(const OutputSpec& spec, MPI_Comm comm);
-  // Collective: row share of this rank. mean/truth [H, W]; members [K, H, W].
-  void write(long n, const at::Tensor& mean, const at::Tensor& members, const at::Tensor& truth);
+  // Collective: row share of this rank. mean/truth [H, W]; members [K, H, W];
+  // baselines [B, H, W] (required when the spec names baselines).
+  void write(long n, const at::Tensor& mean, const at::Tensor& members, const at::Tensor& truth,
+             const at::Tensor& baselines = {});
   // Same attribute on every file.
   void set_attribute(const std::string& name, double value);
   void set_attribute(const std::string& name, const std::vector<double>& values);
@@ -37,13 +41,15 @@ class InferenceOutputs {
   std::vector<std::string> paths() const;
 
  private:
-  // planes [entries, H, W] -> entries n0 .. n0 + entries - 1 (one channel).
-  void write_rows(io::FieldWriter& w, long n0, const at::Tensor& planes);
+  // block [entries, C, H, W] -> entries n0 .. n0 + entries - 1.
+  void write_rows(io::FieldWriter& w, long n0, const at::Tensor& block);
+  std::vector<io::FieldWriter*> files() const;
   MPI_Comm comm_;
   int rank_ = 0, size_ = 1;
-  std::unique_ptr<io::FieldWriter> mean_, members_, truth_;
+  std::unique_ptr<io::FieldWriter> mean_, members_, truth_, baselines_;
 };
 
 std::string with_suffix(const std::string& path, const std::string& suffix);  // a/b.h5 + ".members" -> a/b.members.h5
+std::string baselines_path(const std::string& path);  // a/b.h5 -> a/b.baselines.h5 (output::sidecar)
 
 }  // namespace flex::infer

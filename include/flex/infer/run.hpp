@@ -1,13 +1,14 @@
 // `flex infer`: super-resolves or forecasts whole fields with a trained
 // checkpoint: patch decomposition over ranks, halo-aware stitching, ensembles,
-// autoregressive rollouts; writes prediction, ensemble and truth field files
-// (doc/infer.md).
+// autoregressive rollouts; writes prediction, ensemble, truth and baseline
+// field files and scores the prediction and the baselines (doc/infer.md).
 #pragma once
 
 #include <c10/core/Device.h>
 #include <mpi.h>
 
 #include <cstdint>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -15,19 +16,24 @@
 
 namespace flex::infer {
 
+// RFNE against the truth, NaN without one (infer.lowres_input); the
+// baselines are those of baselines.hpp.
 struct SrSnapshot {
-  std::int64_t snapshot = 0;  // index in config.input
-  double seconds = 0;         // wall time of the field (sampling and writing)
-  double rfne = 0;            // FLEX against the truth; NaN without one (infer.lowres_input)
-  double rfne_upsampled = 0;  // the bicubic conditioning field against the truth; NaN likewise
+  static constexpr double kNone = std::numeric_limits<double>::quiet_NaN();
+  std::int64_t snapshot = 0;                  // index in config.input
+  double seconds = 0;                         // wall time of the field (sampling and writing)
+  double rfne = kNone;                        // FLEX
+  double rfne_bicubic_aligned = kNone;        // aligned periodic bicubic: the honest baseline
+  double rfne_conditioning = kNone;           // the conditioning field the network sees
+  double rfne_bicubic_align_corners = kNone;  // SuperBench's bicubic
 };
 
 struct SrSummary {
   std::vector<SrSnapshot> fields;  // in the order written
   bool with_truth = false;         // false: nothing to score against
   std::string output;              // the prediction file (config.output)
-  double mean_rfne() const;
-  double mean_rfne_upsampled() const;
+  // Mean over fields of one SrSnapshot member, e.g. &SrSnapshot::rfne; NaN without fields.
+  double mean(double SrSnapshot::*value) const;
 };
 
 // Super-resolves the selected snapshots of config.input (whatever config.task

@@ -36,12 +36,14 @@ Sampling make_sampling(const InferConfig& config, c10::Device device, Task task,
 // config.re, or the `Re` attribute of the input file when it is 0.
 double reynolds_of(const InferConfig& config, const io::FieldReader& reader);
 
-// Patches -> K sampled members; member k's noise is keyed by (seed,
-// member_offset + k, patch id): independent of batching and of ranks.
-PatchPredictor flex_predictor(const Sampling& sampling, Task task, std::int64_t member_offset);
+// Patches -> `members` sampled members (-1: sampling.members); member k's
+// noise is keyed by (seed, member_offset, k, patch id): independent of
+// batching and of ranks.
+PatchPredictor flex_predictor(const Sampling& sampling, Task task, std::int64_t member_offset,
+                              std::int64_t members = -1);
 
 struct SrField {
-  at::Tensor upsampled;         // [H, W] periodic bicubic upsampling of the coarse field
+  at::Tensor upsampled;         // [H, W] the conditioning field: data::upsample_bicubic_periodic of the coarse one
   FieldPrediction prediction;   // stitched FLEX members, mean, std
 };
 // coarse [h, w] (normalised) -> [h*factor, w*factor] prediction.

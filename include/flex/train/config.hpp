@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -52,6 +53,9 @@ struct TrainConfig {
   DataConfig data;
   FlexTrainOptions model_options;  // loss, validation sampling, InfoNCE
   TrainOptions trainer_options;    // its seed, output_dir and init_from repeat run.* and model.init_from
+  // model.*, unet.*, uvit.* as resolved (model.cond_scalars as built, no
+  // model.init_from): the network half of the export's sidecar.
+  std::map<std::string, std::string> model_keys;
 
   // The resolved deck beside the outputs: <output_dir>/train.deck.ini.
   std::string deck_path() const;

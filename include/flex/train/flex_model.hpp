@@ -1,6 +1,7 @@
-// The FLEX network as a TrainModel: diffusion loss (SPEC §4) per task, the
-// optional symmetric InfoNCE between the two task encoders, 2-step DDIM for
-// validation..
+// The FLEX network as a TrainModel: diffusion loss (SPEC §4) per task, or
+// jointly over [SR; FC] in one forward of the shared network with shared time
+// and noise (the authors' multitask step); the optional symmetric InfoNCE
+// between the two task encoders; 2-step DDIM for validation.
 #pragma once
 
 #include <memory>

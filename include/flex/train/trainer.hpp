@@ -2,13 +2,16 @@
 // (after TorchFort's model pack, passed explicitly): model, optimiser,
 // schedule, EMA, communicator, loaders, checkpoints.
 //
-// Global step s: for each task (SR, then FC) one update of the shared
-// network: zero grads; micro-batches with gradient accumulation; averaged
-// gradients (bucketed, overlapped with backward); loss averaged over ranks;
-// non-finite loss or gradient norm -> the update is skipped on every rank and
-// logged, and after `max_bad_steps` bad updates in a row the last checkpoint
-// is reloaded with the learning rate scaled by `lr_backoff`; else clip by the
-// global norm, optimiser step at lr(s), EMA update.
+// Global step s: one update of the shared network on all tasks' batches
+// together (`mt_update = Joint`, the authors': summed loss, one backward, one
+// optimiser step, one EMA update), or one update per task, SR then FC
+// (`Alternate`, the paper's text). An update: zero grads; micro-batches with
+// gradient accumulation; averaged gradients (bucketed, overlapped with
+// backward); loss averaged over ranks; non-finite loss or gradient norm -> the
+// update is skipped on every rank and logged, and after `max_bad_steps` bad
+// steps in a row the last checkpoint is reloaded with the learning rate
+// scaled by `lr_backoff`; else clip by the global norm, optimiser step at
+// lr(s), EMA update.
 // Every random draw is re-derived from (run.seed, step, task, rank) and the
 // data order from (run.seed, task, epoch), so a resumed run repeats the
 // uninterrupted one bit for bit on the CPU.
@@ -23,10 +26,12 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "flex/data/dataset.hpp"
+#include "flex/model/checkpoint_info.hpp"
 #include "flex/train/ema.hpp"
 #include "flex/train/optimizer.hpp"
 #include "flex/train/schedule.hpp"
@@ -45,15 +50,27 @@ class TrainModel {
   // Scalar loss of this rank's (micro-)batch, mean over its samples. `seed`
   // identifies the draw (step, task, rank, micro-batch).
   virtual at::Tensor loss(const data::Batch& batch, std::uint64_t seed) = 0;
+  // A joint multitask update's losses, one scalar per batch (one batch per
+  // task, SR first, equal sizes); their sum is what is differentiated.
+  // Sample i of every batch shares its diffusion time and noise, drawn from
+  // `seed`. Default: loss(batch, seed) of each batch, which shares them when
+  // loss() draws by position in the batch.
+  virtual std::vector<at::Tensor> joint_loss(const std::vector<data::Batch>& batches, std::uint64_t seed);
   // Validation: the predicted residual of each sample (eval mode, no grad).
   virtual at::Tensor predict_residual(const data::Batch& batch, std::uint64_t seed) = 0;
   // Parameters and buffers by name, in the order checkpoints and exports use.
   virtual NamedTensors named_state();
 };
 
+// How a multitask step updates the shared network (train.mt_update).
+enum class MultitaskUpdate { Joint, Alternate };
+MultitaskUpdate parse_multitask_update(const std::string& word);  // joint | alternate
+const char* multitask_update_name(MultitaskUpdate m);
+
 struct TrainOptions {
   std::int64_t batch = 8;              // per rank
   std::int64_t accumulation = 1;       // micro-batches per update
+  MultitaskUpdate mt_update = MultitaskUpdate::Joint;  // with more than one task
   std::int64_t steps = 0;              // total global steps (0: epochs * steps per epoch)
   std::int64_t epochs = 1;
   LrSchedule lr;                       // total_steps filled in by the trainer when 0
@@ -73,6 +90,7 @@ struct TrainOptions {
   std::int64_t validation_batches = 2;   // per rank
   std::int64_t prefetch = 2;
   std::string export_name = "flex_ema.pt";  // final EMA weights, reference format ("" = none)
+  std::optional<model::CheckpointInfo> export_info;  // written beside the export as <stem>.json
   std::string init_from;                 // state dict a fresh run starts from ("" = the model's own initialisation)
   bool overwrite = false;
 };

@@ -1,0 +1,78 @@
+// Rollouts through stub predictors (the FC base is the last frame): an
+// identity-residual model rolled out with the ensemble mean fed back is
+// persistence, and the two feedback modes differ exactly as they should.
+#include <gtest/gtest.h>
+#include <mpi.h>
+#include <torch/torch.h>
+
+#include <cmath>
+
+#include "flex/infer/rollout.hpp"
+
+using namespace flex;
+
+namespace {
+
+double max_abs(const at::Tensor& a) { return a.abs().max().item<double>(); }
+
+// Member k of [first, first + count) predicts (first + k + 1) * last frame: a
+// residual model of k-dependent gain, exact through the stitching.
+infer::MemberPredictor scaled_last_frame() {
+  return [](std::int64_t first, std::int64_t count) -> infer::PatchPredictor {
+    return [=](const at::Tensor& input, const at::Tensor& base, const std::vector<std::int64_t>&) {
+      EXPECT_EQ(input.size(1), 2);  // (x_{t-Δ}, x_t), oldest first
+      EXPECT_TRUE(torch::equal(input.narrow(1, 1, 1), base));
+      std::vector<at::Tensor> out;
+      for (std::int64_t k = 0; k < count; ++k) out.push_back(base * double(first + k + 1));
+      return torch::stack(out);
+    };
+  };
+}
+
+// Every member returns the last frame (zero residual), whatever its noise.
+infer::MemberPredictor identity_residual() {
+  return [](std::int64_t, std::int64_t count) -> infer::PatchPredictor {
+    return [=](const at::Tensor&, const at::Tensor& base, const std::vector<std::int64_t>&) {
+      return torch::stack(std::vector<at::Tensor>(static_cast<size_t>(count), base));
+    };
+  };
+}
+
+}  // namespace
+
+TEST(Rollout, IdentityResidualWithMeanFeedbackIsPersistence) {
+  torch::manual_seed(7);
+  const auto prev = torch::randn({48, 40}), last = torch::randn({48, 40});
+  decomp::Tiling tiling({48, 40, 16, 4, decomp::Boundary::Periodic});
+  const auto leads = infer::rollout(prev, last, tiling, identity_residual(), {5, 3, infer::Feedback::Mean, 4},
+                                    MPI_COMM_WORLD);
+  ASSERT_EQ(leads.size(), 5u);
+  for (const auto& members : leads) {
+    ASSERT_EQ(members.sizes(), (std::vector<std::int64_t>{3, 48, 40}));
+    EXPECT_LT(max_abs(members.mean(0) - last), 1e-5);
+    EXPECT_LT(max_abs(members - last.unsqueeze(0)), 1e-5);
+  }
+}
+
+// K = 2 members of gains 1 and 2. Mean feedback: every lead multiplies the
+// fed-back mean by 1.5, so lead n has mean 1.5^n * x_t. Member feedback:
+// member k follows (k + 1)^n * x_t, mean (1 + 2^n) / 2 * x_t.
+TEST(Rollout, MeanFeedbackFeedsTheEnsembleMeanToEveryMember) {
+  torch::manual_seed(8);
+  const auto prev = torch::randn({32, 32}), last = torch::randn({32, 32});
+  decomp::Tiling tiling({32, 32, 16, 2, decomp::Boundary::Reflect});
+  const auto mean_fed = infer::rollout(prev, last, tiling, scaled_last_frame(), {3, 2, infer::Feedback::Mean, 3},
+                                       MPI_COMM_WORLD);
+  const auto own = infer::rollout(prev, last, tiling, scaled_last_frame(), {3, 2, infer::Feedback::Member, 3},
+                                  MPI_COMM_WORLD);
+  for (int n = 1; n <= 3; ++n) {
+    const auto& m = mean_fed[static_cast<size_t>(n - 1)];
+    const double fed = std::pow(1.5, n - 1);  // the mean fed into lead n
+    EXPECT_LT(max_abs(m[0] - last * fed), 1e-4) << n;
+    EXPECT_LT(max_abs(m[1] - last * 2 * fed), 1e-4) << n;
+    EXPECT_LT(max_abs(m.mean(0) - last * std::pow(1.5, n)), 1e-4) << n;
+    const auto& o = own[static_cast<size_t>(n - 1)];
+    EXPECT_LT(max_abs(o[0] - last), 1e-4) << n;
+    EXPECT_LT(max_abs(o[1] - last * std::pow(2.0, n)), 1e-4) << n;
+  }
+}
