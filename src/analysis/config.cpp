@@ -158,6 +158,8 @@ AnalyzeConfig read_config(const Deck& deck) {
   c.skill_threshold = deck.get_real("analyze.skill_threshold");
   c.pull_bins = static_cast<int>(deck.get_int("analyze.pull_bins"));
   c.pull_range = deck.get_real("analyze.pull_range");
+  FLEX_REQUIRE(c.pull_range > 0, deck.where("analyze.pull_range") << ": key 'analyze.pull_range' = " << c.pull_range
+                                                         << " must be > 0 (the histogram spans [-range, range])");
   c.prefix = deck.get_string("analyze.prefix");
   return c;
 }
