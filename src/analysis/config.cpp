@@ -27,7 +27,7 @@ void declare_keys(DeckSchema& s) {
   s.add_string("analyze.ensemble_dataset", "", "dataset in the ensemble file(s) (empty: `fields`, else `w`)");
   s.add_int("analyze.ensemble_members", 0,
             "members per sample when analyze.ensemble is one file: snapshot s*K + m is member m of sample s "
-            "(0: one member per file)")
+            "(0: the file's `members` attribute, as `flex infer` writes it; must match it when both are given)")
       .range(0, {});
   s.add_path("analyze.baselines", "",
              "baseline predictions [N,B,H,W] of a one-channel prediction, channel names in the `channels` "
@@ -115,7 +115,10 @@ AnalyzeConfig read_config(const Deck& deck) {
   FLEX_REQUIRE(c.ensemble_members == 0 || c.ensemble.size() == 1,
                deck.where("analyze.ensemble_members") << ": key 'analyze.ensemble_members' = " << c.ensemble_members
                                                       << " needs exactly one file in analyze.ensemble");
-  FLEX_REQUIRE(c.ensemble.empty() || c.members_per_sample() >= 2,
+  // One file with the key at 0: the count comes from its `members` attribute,
+  // checked when the file is open (inputs.cpp).
+  FLEX_REQUIRE(c.ensemble.empty() || (c.ensemble.size() == 1 && c.ensemble_members == 0) ||
+                   c.members_per_sample() >= 2,
                deck.where("analyze.ensemble") << ": key 'analyze.ensemble' gives " << c.members_per_sample()
                                               << " member(s); ensemble statistics need at least 2");
 

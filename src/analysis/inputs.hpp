@@ -36,6 +36,7 @@ struct Inputs {
   Channels channels;
   std::vector<long> analysed;  // channels given point-wise and ensemble metrics
   long members = 0;            // ensemble members per sample (0: no ensemble)
+  long packed = 0;             // > 0: ensemble[0] holds `members` members per sample (= members); 0: one per file
   long count = 0;              // samples analysed
 
   // A prediction file, or else the ensemble mean.
@@ -45,7 +46,10 @@ struct Inputs {
 // What the prediction's rows are called beside the baselines' in the tables.
 inline const char* const kPredictionSource = "prediction";
 
-// Opens every input of `config` (collective over comm) and checks it.
+// Opens every input of `config` (collective over comm) and checks it: the
+// members per sample of a packed ensemble against its `members` attribute
+// (or taken from it), and, with run.check_finite, every snapshot and channel
+// the analysis will read for NaN/Inf (io::require_finite).
 Inputs open_inputs(const AnalyzeConfig& config, MPI_Comm comm);
 
 }  // namespace flex::analysis

@@ -78,7 +78,7 @@ class Analysis {
       if (in_.prediction) s.prediction = reader_.read_all_channels(*in_.prediction, s.prediction_snapshot);
       if (in_.baselines) s.baselines = reader_.read_all_channels(*in_.baselines, s.prediction_snapshot);
       if (!in_.ensemble.empty())
-        s.members = reader_.read_members(in_.ensemble, config_.ensemble_members, s.prediction_snapshot, in_.members);
+        s.members = reader_.read_members(in_.ensemble, in_.packed, s.prediction_snapshot, in_.members);
     }
     log::Fields progress;
     for (long c : in_.analysed) channel(s, c, progress);
@@ -230,11 +230,12 @@ int run(const AnalyzeConfig& config, MPI_Comm comm) {
   int rank = 0, ranks = 1;
   FLEX_CHECK_MPI(MPI_Comm_rank(comm, &rank));
   FLEX_CHECK_MPI(MPI_Comm_size(comm, &ranks));
+  // Fail on an existing file before any work, the input scans included.
+  mpi::on_root(comm, [&] {
+    for (const auto& path : config.outputs().all()) output::ensure_writable(path, config.run.overwrite);
+  });
   const Inputs in = open_inputs(config, comm);
   const Plan plan = plan_of(config, in);
-
-  // Fail on an existing file before any work.
-  for (const auto& path : config.outputs().all()) output::ensure_writable(path, config.run.overwrite);
 
   const io::FieldShape& shape = in.shape;
   log::info("analyze: ", in.count, " sample(s) of ", in.truth.path(), " [", shape.n, ", ", shape.c, ", ", shape.h,

@@ -2,6 +2,8 @@
 
 #include <type_traits>
 
+#include "flex/core/error.hpp"
+
 namespace flex::analysis {
 
 void Planes::upload() {
@@ -47,6 +49,11 @@ Planes SampleReader::read_members(const std::vector<io::FieldReader>& files, lon
                                   long members) const {
   Planes p = empty_planes(shape_.c, members);
   const long plane = rows_ * shape_.w;
+  // One file for several members is packed however the count was given
+  // (analyze.ensemble_members, or the file's `members` attribute: Inputs::packed).
+  if (packed <= 0 && files.size() == 1 && members > 1) packed = members;
+  FLEX_CHECK(packed > 0 ? packed == members : static_cast<long>(files.size()) == members,
+             "read_members: " << files.size() << " file(s), " << packed << " packed, " << members << " members");
   for (long c = 0; c < shape_.c; ++c)
     for (long m = 0; m < members; ++m) {
       const io::FieldReader& file = packed > 0 ? files.front() : files[static_cast<size_t>(m)];

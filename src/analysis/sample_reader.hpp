@@ -38,7 +38,9 @@ class SampleReader {
   // Snapshot `snapshot`, every channel of that file (a baselines file has its own count). Collective.
   Planes read_all_channels(const io::FieldReader& file, long snapshot) const;
   // Sample `sample` of K members: member m is snapshot `sample` of files[m], or,
-  // with `packed` members per sample in files[0], its snapshot sample*K + m. Collective.
+  // with K members per sample packed in files[0], its snapshot sample*K + m.
+  // One file is always packed (`packed` > 0 says so, and must equal K; 0 with
+  // one file takes K = `members`, as a `members` attribute gave it). Collective.
   Planes read_members(const std::vector<io::FieldReader>& files, long packed, long sample, long members) const;
 
  private:

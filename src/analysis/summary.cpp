@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "flex/analysis/skill.hpp"
+#include "flex/core/collectives.hpp"
 #include "flex/core/error.hpp"
 #include "flex/core/log.hpp"
 #include "flex/core/output.hpp"
@@ -175,10 +176,10 @@ Json summary(const AnalyzeConfig& config, const Inputs& in, const Results& resul
 }
 
 void write_outputs(const AnalyzeConfig& config, const Inputs& in, const Results& results, MPI_Comm comm) {
-  int rank = 0, ranks = 1;
-  FLEX_CHECK_MPI(MPI_Comm_rank(comm, &rank));
+  int ranks = 1;
   FLEX_CHECK_MPI(MPI_Comm_size(comm, &ranks));
-  if (rank == 0) {
+  // Rank 0 writes; on_root makes a failure every rank's error, so none waits in a collective.
+  mpi::on_root(comm, [&] {
     const OutputFiles out = config.outputs();
     const CsvTable skill = skill_table(config, in, results), pull = pull_table(in, results);
     const std::vector<std::pair<std::string, const CsvTable*>> tables = {
@@ -188,19 +189,20 @@ void write_outputs(const AnalyzeConfig& config, const Inputs& in, const Results&
         {out.tiles_csv, &results.tiles}};
     Json document = summary(config, in, results, ranks);
     Json written = Json::array();
+    output::StagedFiles files;  // all of them or none: no metrics table without its summary
     for (const auto& [path, table] : tables) {
       if (table->empty()) continue;
-      output::write_text_atomic(path, table->text());
+      files.add(path, table->text());
       written.push_back(path);
     }
     written.push_back(out.metrics_json);
     written.push_back(out.deck);
     document["outputs"] = written;
-    output::write_text_atomic(out.metrics_json, json_text(document));
-    output::write_text_atomic(out.deck, config.run.deck_text);
+    files.add(out.metrics_json, json_text(document));
+    files.add(out.deck, config.run.deck_text);
+    files.commit();
     log::info("analyze: wrote ", out.metrics_json, " and the tables next to it");
-  }
-  FLEX_CHECK_MPI(MPI_Barrier(comm));
+  });
 }
 
 }  // namespace flex::analysis

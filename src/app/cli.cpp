@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <cstring>
 #include <exception>
+#include <new>
 #include <iostream>
 #include <string>
 #include <vector>
@@ -37,6 +38,11 @@ const Command* find_command(const std::string& name) {
   for (const auto& c : command_table())
     if (name == c.name) return &c;
   return nullptr;
+}
+
+std::string first_line(const std::string& text) {
+  const auto end = text.find('\n');
+  return end == std::string::npos ? text : text.substr(0, end);
 }
 
 bool is_override(const std::string& arg) { return arg.find('=') != std::string::npos && arg[0] != '-'; }
@@ -113,13 +119,13 @@ int cli_main(int argc, char** argv) {
     FLEX_REQUIRE(cmd != nullptr, "unknown subcommand '" << words[0] << "' (run `flex --help` for the list)");
     return run_command(*cmd, std::vector<std::string>(words.begin() + 1, words.end()), env);
   } catch (const InputError& e) {
-    log::any_rank("error: ", e.what());
-    if (env.size() > 1) env.abort(2);
-    return 2;
+    return env.end_with_error(2, first_line(e.what()));
+  } catch (const std::bad_alloc&) {
+    return env.end_with_error(1, "out of memory (lower the batch, the patch count per rank or the grid per rank)");
   } catch (const std::exception& e) {
-    log::any_rank("fatal: ", e.what());
-    if (env.size() > 1) env.abort(1);
-    return 1;
+    // Not an input error: a broken invariant or a library's failure, which a
+    // library reports with a backtrace on its later lines.
+    return env.end_with_error(1, "internal error: " + first_line(e.what()) + " (please report it with this log)");
   }
 }
 

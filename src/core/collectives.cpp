@@ -47,19 +47,37 @@ std::string broadcast(const std::string& value, MPI_Comm comm, int root) {
   return out;
 }
 
-void on_root(MPI_Comm comm, const std::function<void()>& check) {
+void agree(MPI_Comm comm, const std::function<void()>& work) {
+  int rank = 0, size = 1;
+  FLEX_CHECK_MPI(MPI_Comm_rank(comm, &rank));
+  FLEX_CHECK_MPI(MPI_Comm_size(comm, &size));
+  if (size == 1) return work();  // nobody to tell: the error propagates as it is
+  std::string error;
+  int input = 0;
+  try {
+    work();
+  } catch (const InputError& e) {
+    error = e.what(), input = 1;
+  } catch (const std::exception& e) {
+    error = e.what();
+    if (error.empty()) error = "unknown error";
+  }
+  int mine = error.empty() ? size : rank, first = size;
+  FLEX_CHECK_MPI(MPI_Allreduce(&mine, &first, 1, MPI_INT, MPI_MIN, comm));
+  if (first == size) return;
+  FLEX_CHECK_MPI(MPI_Bcast(&input, 1, MPI_INT, first, comm));
+  error = broadcast(error, comm, first);
+  set_agreed_error_unwinding(true);
+  if (input) throw InputError(error);
+  throw Error(error);
+}
+
+void on_root(MPI_Comm comm, const std::function<void()>& work) {
   int rank = 0;
   FLEX_CHECK_MPI(MPI_Comm_rank(comm, &rank));
-  std::string error;
-  if (rank == 0) {
-    try {
-      check();
-    } catch (const InputError& e) {
-      error = e.what();
-    }
-  }
-  error = broadcast(error, comm);
-  FLEX_REQUIRE(error.empty(), error);
+  agree(comm, [&] {
+    if (rank == 0) work();
+  });
 }
 
 Range share(long count, int rank, int size) {

@@ -14,6 +14,8 @@ void declare_run_keys(DeckSchema& s) {
                "where tensors live; cuda picks GPU (local rank mod GPUs per node)");
   s.add_bool("run.profile", true, "print the region timer table (min/avg/max over ranks) at exit");
   s.add_bool("run.quiet", false, "suppress informational output on rank 0");
+  s.add_bool("run.check_finite", true,
+             "scan every input range the run will read for NaN/Inf before any work (its cost is logged)");
 }
 
 RunSettings read_run_settings(const Deck& deck) {
@@ -25,9 +27,16 @@ RunSettings read_run_settings(const Deck& deck) {
   r.device = deck.get_string("run.device");
   r.profile = deck.get_bool("run.profile");
   r.quiet = deck.get_bool("run.quiet");
+  r.check_finite = deck.get_bool("run.check_finite");
   r.deck_source = deck.source();
+  for (const auto& key : deck.keys()) r.origins[key] = deck.where(key);
   r.deck_text = deck.resolved_text();
   return r;
+}
+
+std::string RunSettings::about(const std::string& key) const {
+  const auto it = origins.find(key);
+  return (it == origins.end() ? deck_source : it->second) + ": key '" + key + "'";
 }
 
 }  // namespace flex

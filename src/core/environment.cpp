@@ -1,9 +1,13 @@
 #include "flex/core/environment.hpp"
 
 #include <Kokkos_Core.hpp>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <functional>
+#include <thread>
 
+#include "flex/core/error.hpp"
 #include "flex/core/log.hpp"
 
 namespace flex {
@@ -22,6 +26,7 @@ Environment::Environment(int& argc, char**& argv) {
   MPI_Comm_size(comm_, &size_);
   // Errors surface as return codes so they can be reported with context.
   MPI_Comm_set_errhandler(comm_, MPI_ERRORS_RETURN);
+  if (size_ > 1) MPI_Comm_dup(comm_, &error_comm_);
   log::set_rank(rank_);
   if (!Kokkos::is_initialized()) {
     Kokkos::InitArguments args;
@@ -33,6 +38,7 @@ Environment::Environment(int& argc, char**& argv) {
 
 Environment::~Environment() {
   if (owns_kokkos_) Kokkos::finalize();
+  if (error_comm_ != MPI_COMM_NULL) MPI_Comm_free(&error_comm_);
   if (owns_mpi_) {
     int finalized = 0;
     MPI_Finalized(&finalized);
@@ -45,6 +51,43 @@ void Environment::abort(int exit_code) const {
   std::fflush(stderr);
   if (size_ > 1) MPI_Abort(comm_, exit_code);
   std::exit(exit_code);
+}
+
+int Environment::end_with_error(int exit_code, const std::string& message) const {
+  if (size_ == 1) {
+    log::any_rank("error: ", message);
+    return exit_code;
+  }
+  // Did every rank fail? An error raised alike on all ranks (a deck value,
+  // an agreed I/O failure) reaches this point on each within milliseconds.
+  constexpr double kWaitSeconds = 2.0;
+  MPI_Request request;
+  int all_failed = 0;
+  if (MPI_Ibarrier(error_comm_, &request) == MPI_SUCCESS) {
+    const auto until = std::chrono::steady_clock::now() + std::chrono::duration<double>(kWaitSeconds);
+    while (!all_failed && std::chrono::steady_clock::now() < until) {
+      if (MPI_Test(&request, &all_failed, MPI_STATUS_IGNORE) != MPI_SUCCESS) break;
+      if (!all_failed) std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+  }
+  if (all_failed) {
+    // Same message everywhere (its hash agrees) and no file left open: a normal end.
+    const long hash = static_cast<long>(std::hash<std::string>{}(message) >> 1);
+    long in[3] = {hash, -hash, exit_code}, out[3] = {0, 0, 0};
+    int abandoned = collectives_abandoned() ? 1 : 0, any_abandoned = 1;
+    if (MPI_Allreduce(in, out, 3, MPI_LONG, MPI_MAX, error_comm_) == MPI_SUCCESS &&
+        MPI_Allreduce(&abandoned, &any_abandoned, 1, MPI_INT, MPI_MAX, error_comm_) == MPI_SUCCESS &&
+        !any_abandoned) {
+      const bool same = out[0] == hash && out[1] == -hash;
+      if (same ? rank_ == 0 : true) {
+        if (same) log::write_error(message);  // once, without a rank prefix
+        else log::any_rank("error: ", message);
+      }
+      return static_cast<int>(out[2]);
+    }
+  }
+  log::any_rank("error: ", message);
+  abort(exit_code);
 }
 
 }  // namespace flex

@@ -25,6 +25,11 @@ void write_warn(const std::string& line) {
   std::fflush(stderr);
 }
 
+void write_error(const std::string& line) {
+  std::fprintf(stderr, "flex: error: %s\n", line.c_str());
+  std::fflush(stderr);
+}
+
 void write_any_rank(const std::string& line) {
   std::fprintf(stderr, "flex[rank %d]: %s\n", g_rank, line.c_str());
   std::fflush(stderr);

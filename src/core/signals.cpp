@@ -27,8 +27,10 @@ SignalWatch::~SignalWatch() {
 }
 
 int SignalWatch::poll(MPI_Comm comm) const {
-  int sig = g_signal;
-  FLEX_CHECK_MPI(MPI_Bcast(&sig, 1, MPI_INT, 0, comm));
+  // Any rank's signal stops them all: a user's `kill` or a node agent may reach one rank only.
+  const int mine = g_signal;
+  int sig = 0;
+  FLEX_CHECK_MPI(MPI_Allreduce(&mine, &sig, 1, MPI_INT, MPI_MAX, comm));
   return sig;
 }
 

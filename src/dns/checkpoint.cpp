@@ -52,37 +52,46 @@ void write_checkpoint(const std::string& path, const Field& omega, const RunStat
   FLEX_CHECK_MPI(MPI_Comm_rank(comm, &rank));
   const Slab& s = omega.slab();
   const std::string tmp = mpi::broadcast(output::temporary_for(path), comm);
-  MPI_File file;
-  FLEX_CHECK_MPI(MPI_File_open(comm, tmp.c_str(), MPI_MODE_CREATE | MPI_MODE_WRONLY, MPI_INFO_NULL, &file));
-  FLEX_CHECK_MPI(MPI_File_set_size(file, 0));
   FLEX_CHECK(s.rows * s.n < (1L << 31), "checkpoint slab too large for one MPI-IO call");
+  MPI_File file;
+  const bool opened = MPI_File_open(comm, tmp.c_str(), MPI_MODE_CREATE | MPI_MODE_WRONLY, MPI_INFO_NULL, &file) ==
+                      MPI_SUCCESS;
+  if (mpi::any(!opened, comm)) {
+    if (opened) note_collectives_abandoned();  // its collective close cannot happen without the others
+    mpi::on_root(comm, [&] {
+      std::error_code ec;
+      std::filesystem::remove(tmp, ec);
+      output::write_failed(path, "cannot create the DNS checkpoint");
+    });
+  }
+  // Every rank makes every collective call whatever failed before, then all agree.
+  bool ok = MPI_File_set_size(file, 0) == MPI_SUCCESS;
   std::vector<double> rows(s.rows * s.n);
   for (long i = 0; i < s.rows; ++i) std::memcpy(rows.data() + i * s.n, omega.row(i), s.n * sizeof(double));
-  FLEX_CHECK_MPI(MPI_File_write_at_all(file, field_offset(s.row0 * s.n), rows.data(), static_cast<int>(rows.size()),
-                                       MPI_DOUBLE, MPI_STATUS_IGNORE));
+  ok = MPI_File_write_at_all(file, field_offset(s.row0 * s.n), rows.data(), static_cast<int>(rows.size()), MPI_DOUBLE,
+                             MPI_STATUS_IGNORE) == MPI_SUCCESS && ok;
   if (rank == 0) {
     Header h{};
     std::memcpy(h.magic, kMagic, sizeof kMagic);
     h.n = s.n, h.step = state.step, h.next_snapshot = state.next_snapshot;
     h.rows = static_cast<std::int64_t>(state.diagnostics.size());
     h.t = state.t, h.t0 = state.t0, h.re = state.re, h.seed = state.seed;
-    FLEX_CHECK_MPI(MPI_File_write_at(file, 0, &h, sizeof h, MPI_BYTE, MPI_STATUS_IGNORE));
-    FLEX_CHECK_MPI(MPI_File_write_at(file, field_offset(s.n * s.n), state.diagnostics.data(),
-                                     static_cast<int>(state.diagnostics.size() * 7), MPI_DOUBLE, MPI_STATUS_IGNORE));
+    ok = MPI_File_write_at(file, 0, &h, sizeof h, MPI_BYTE, MPI_STATUS_IGNORE) == MPI_SUCCESS && ok;
+    ok = MPI_File_write_at(file, field_offset(s.n * s.n), state.diagnostics.data(),
+                           static_cast<int>(state.diagnostics.size() * 7), MPI_DOUBLE, MPI_STATUS_IGNORE) ==
+             MPI_SUCCESS && ok;
   }
-  FLEX_CHECK_MPI(MPI_File_sync(file));
-  FLEX_CHECK_MPI(MPI_File_close(&file));
-  FLEX_CHECK_MPI(MPI_Barrier(comm));
-  std::string error;
-  if (rank == 0) {
-    try {
-      output::commit(tmp, path);
-    } catch (const Error& e) {
-      error = e.what();
+  ok = MPI_File_sync(file) == MPI_SUCCESS && ok;
+  ok = MPI_File_close(&file) == MPI_SUCCESS && ok;
+  const bool failed = mpi::any(!ok, comm);
+  mpi::on_root(comm, [&] {
+    if (failed) {
+      std::error_code ec;
+      std::filesystem::remove(tmp, ec);
+      output::write_failed(path, "writing the DNS checkpoint failed");
     }
-  }
-  error = mpi::broadcast(error, comm);
-  FLEX_REQUIRE(error.empty(), error);
+    output::commit(tmp, path);
+  });
 }
 
 RunState read_checkpoint(const std::string& path, Field& omega, MPI_Comm comm) {

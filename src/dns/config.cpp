@@ -61,11 +61,11 @@ void declare_keys(DeckSchema& s) {
 
 namespace {
 
-double parse_reynolds(const std::string& text, const std::string& src) {
+double parse_reynolds(const std::string& text, const std::string& about) {
   char* end = nullptr;
   const double re = std::strtod(text.c_str(), &end);
   FLEX_REQUIRE(!text.empty() && *end == '\0' && !std::isnan(re) && re > 0,
-               src << ": dns.re = '" << text << "' must be a real number > 0 (inf: inviscid)");
+               about << " = '" << text << "' must be a real number > 0 (inf: inviscid)");
   return re;
 }
 
@@ -85,43 +85,42 @@ std::string RunConfig::wisdom_path() const { return beside_output(*this, ".fftw_
 std::string RunConfig::deck_path() const { return output::resolved_deck_path(field_path()); }
 
 RunConfig read_config(const Deck& deck, int ranks) {
-  const std::string& src = deck.source();
   RunConfig c;
   c.run = read_run_settings(deck);
   c.n = deck.get_int("grid.n");
-  FLEX_REQUIRE(c.n % 2 == 0, src << ": grid.n = " << c.n << " must be even");
-  FLEX_REQUIRE(c.n % ranks == 0, src << ": grid.n = " << c.n << " is not divisible by the " << ranks
+  FLEX_REQUIRE(c.n % 2 == 0, c.run.about("grid.n") << " = " << c.n << " must be even");
+  FLEX_REQUIRE(c.n % ranks == 0, c.run.about("grid.n") << " = " << c.n << " is not divisible by the " << ranks
                                      << " ranks of this run (rows are split evenly over ranks)");
-  c.re = parse_reynolds(deck.get_string("dns.re"), src);
+  c.re = parse_reynolds(deck.get_string("dns.re"), c.run.about("dns.re"));
   c.init = deck.get_string("dns.init");
   c.k0 = deck.get_real("dns.k0");
   FLEX_REQUIRE(c.init != "kraichnan" || c.k0 < c.n / 2.0,
-               src << ": dns.k0 = " << c.k0 << " is not below the grid's largest wavenumber " << c.n / 2);
+               c.run.about("dns.k0") << " = " << c.k0 << " is not below the grid's largest wavenumber " << c.n / 2);
   c.tg_wavenumber = deck.get_int("dns.tg_wavenumber");
   FLEX_REQUIRE(c.init != "taylor_green" || c.tg_wavenumber < c.n / 2,
-               src << ": dns.tg_wavenumber = " << c.tg_wavenumber << " is not resolved by grid.n = " << c.n);
+               c.run.about("dns.tg_wavenumber") << " = " << c.tg_wavenumber << " is not resolved by grid.n = " << c.n);
   c.init_file = deck.get_string("dns.init_file");
   c.init_index = deck.get_int("dns.init_index");
-  FLEX_REQUIRE(c.init != "file" || !c.init_file.empty(), src << ": dns.init = file needs dns.init_file");
+  FLEX_REQUIRE(c.init != "file" || !c.init_file.empty(), c.run.about("dns.init") << " = file needs dns.init_file");
   FLEX_REQUIRE(c.init != "file" || std::filesystem::exists(c.init_file),
-               src << ": dns.init_file = " << c.init_file << " does not exist");
+               c.run.about("dns.init_file") << " = " << c.init_file << " does not exist");
   c.forcing = deck.get_string("dns.forcing");
   c.forcing_amplitude = deck.get_real("dns.forcing_amplitude");
   c.forcing_wavenumber = deck.get_int("dns.forcing_wavenumber");
   FLEX_REQUIRE(c.forcing == "none" || c.forcing_wavenumber < c.n / 2,
-               src << ": dns.forcing_wavenumber = " << c.forcing_wavenumber << " is not resolved by grid.n");
+               c.run.about("dns.forcing_wavenumber") << " = " << c.forcing_wavenumber << " is not resolved by grid.n");
   c.drag = deck.get_real("dns.drag");
   c.adaptive_dt = deck.get_string("dns.dt_mode") == "cfl";
   c.dt = deck.get_real("dns.dt");
-  FLEX_REQUIRE(std::isfinite(c.dt) && c.dt > 0, src << ": dns.dt = " << c.dt << " must be > 0");
+  FLEX_REQUIRE(std::isfinite(c.dt) && c.dt > 0, c.run.about("dns.dt") << " = " << c.dt << " must be > 0");
   c.cfl = deck.get_real("dns.cfl");
   FLEX_REQUIRE(c.cfl > 0 && c.cfl <= kRk3CflLimit,
-               src << ": dns.cfl = " << c.cfl << " must be in (0, √3 = 1.732], the stability limit of RK3");
+               c.run.about("dns.cfl") << " = " << c.cfl << " must be in (0, √3 = 1.732], the stability limit of RK3");
   c.t_end = deck.get_real("dns.t_end");
-  FLEX_REQUIRE(std::isfinite(c.t_end) && c.t_end >= 0, src << ": dns.t_end = " << c.t_end << " must be ≥ 0");
+  FLEX_REQUIRE(std::isfinite(c.t_end) && c.t_end >= 0, c.run.about("dns.t_end") << " = " << c.t_end << " must be ≥ 0");
   c.snapshot_interval = deck.get_real("dns.snapshot_interval");
   FLEX_REQUIRE(std::isfinite(c.snapshot_interval) && c.snapshot_interval > 0,
-               src << ": dns.snapshot_interval = " << c.snapshot_interval << " must be > 0");
+               c.run.about("dns.snapshot_interval") << " = " << c.snapshot_interval << " must be > 0");
   c.checkpoint_interval = deck.get_int("dns.checkpoint_interval");
   c.max_steps = deck.get_int("dns.max_steps");
   c.diagnostics_interval = deck.get_int("dns.diagnostics_interval");
@@ -131,19 +130,19 @@ RunConfig read_config(const Deck& deck, int ranks) {
   size_t next = 0;
   for (const auto& ch : c.channels) {
     while (next < order.size() && order[next] != ch) ++next;
-    FLEX_REQUIRE(next < order.size(), src << ": dns.channels = " << deck.get_string("dns.channels")
+    FLEX_REQUIRE(next < order.size(), c.run.about("dns.channels") << " = " << deck.get_string("dns.channels")
                                           << ": use distinct channels from u, v, w in that order");
     ++next;
   }
-  FLEX_REQUIRE(!c.channels.empty(), src << ": dns.channels is empty");
+  FLEX_REQUIRE(!c.channels.empty(), c.run.about("dns.channels") << " is empty");
   c.output_name = deck.get_string("dns.output");
   FLEX_REQUIRE(!c.output_name.empty() && c.output_name.find('/') == std::string::npos,
-               src << ": dns.output = '" << c.output_name << "' must be a file name (the folder is run.output_dir)");
+               c.run.about("dns.output") << " = '" << c.output_name << "' must be a file name (the folder is run.output_dir)");
   c.restart = deck.get_string("dns.restart");
   c.planner = deck.get_string("dns.fft_planner") == "measure" ? Planner::Measure : Planner::Estimate;
   c.fft_wisdom = deck.get_string("dns.fft_wisdom");
   FLEX_REQUIRE(c.fft_wisdom.empty() || c.planner == Planner::Measure,
-               src << ": dns.fft_wisdom needs dns.fft_planner = measure (estimate plans do not use wisdom)");
+               c.run.about("dns.fft_wisdom") << " needs dns.fft_planner = measure (estimate plans do not use wisdom)");
   return c;
 }
 

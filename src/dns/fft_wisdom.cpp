@@ -55,7 +55,11 @@ void save_fft_wisdom(const std::string& path, MPI_Comm comm) {
   fftw_mpi_gather_wisdom(comm);
   mpi::on_root(comm, [&] {
     const std::string tmp = output::temporary_for(path);
-    FLEX_REQUIRE(fftw_export_wisdom_to_filename(tmp.c_str()) != 0, path << ": cannot write the FFTW wisdom");
+    if (fftw_export_wisdom_to_filename(tmp.c_str()) == 0) {
+      std::error_code ec;
+      std::filesystem::remove(tmp, ec);
+      output::write_failed(path, "cannot write the FFTW wisdom");
+    }
     output::commit(tmp, path);
   });
 }

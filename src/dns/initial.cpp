@@ -5,9 +5,17 @@
 
 #include "flex/core/error.hpp"
 #include "flex/core/seed.hpp"
+#include "flex/dns/config.hpp"
 #include "flex/dns/diagnostics.hpp"
+#include "flex/io/fields.hpp"
+#include "flex/io/finite.hpp"
 
 namespace flex::dns {
+
+void require_finite_initial_file(const RunConfig& c, const io::FieldReader& reader, long index, MPI_Comm comm) {
+  if (!c.run.check_finite) return;
+  io::require_finite(reader, {index}, {reader.shape().c - 1}, comm, "dns.init_file");
+}
 
 double kraichnan_spectrum(double k, double k0) {
   const double a = 4.0 / (3.0 * std::sqrt(M_PI) * std::pow(k0, 5));

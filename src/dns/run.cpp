@@ -85,13 +85,17 @@ void write_diagnostics(const RunConfig& c, const RunState& state, MPI_Comm comm)
 double read_initial_file(const RunConfig& c, Field& omega, MPI_Comm comm) {
   io::FieldReader reader(c.init_file, comm);
   const io::FieldShape shape = reader.shape();
-  FLEX_REQUIRE(shape.h == c.n && shape.w == c.n, "dns.init_file = " << c.init_file << " holds " << shape.h << "x"
-                                                                    << shape.w << " fields but grid.n = " << c.n);
-  FLEX_REQUIRE(shape.c == 1 || shape.c == 3,
-               "dns.init_file = " << c.init_file << ": expected 3 channels (u, v, ω) or one (ω), found " << shape.c);
+  FLEX_REQUIRE(shape.h == c.n && shape.w == c.n, c.run.about("dns.init_file") << " = " << c.init_file << " holds "
+                                                                               << shape.h << "x" << shape.w
+                                                                               << " fields but grid.n = " << c.n);
+  FLEX_REQUIRE(shape.c == 1 || shape.c == 3, c.run.about("dns.init_file") << " = " << c.init_file
+                                                                          << ": expected 3 channels (u, v, ω) or one "
+                                                                             "(ω), found "
+                                                                          << shape.c);
   const long index = c.init_index < 0 ? shape.n - 1 : c.init_index;
-  FLEX_REQUIRE(index < shape.n, "dns.init_index = " << c.init_index << " but " << c.init_file << " holds "
-                                                    << shape.n << " snapshots");
+  FLEX_REQUIRE(index < shape.n, c.run.about("dns.init_index") << " = " << c.init_index << " but " << c.init_file
+                                                              << " holds " << shape.n << " snapshots");
+  require_finite_initial_file(c, reader, index, comm);
   const Slab& s = omega.slab();
   const auto data = reader.read({index, 1, shape.c - 1, 1, s.row0, s.rows, 0, s.n});
   for (long i = 0; i < s.rows; ++i)
@@ -192,7 +196,6 @@ RunSummary run_dns_simulation(const RunConfig& c, MPI_Comm comm) {
   if (!c.adaptive_dt) check_fixed_step(c, fixed_dt, solver);
   const Physics& physics = solver.physics();
   create_run_dirs(c, checkpoint.empty(), comm);
-  on_root(comm, [&] { output::write_text_atomic(c.deck_path(), deck_text); });
   if (c.planner == Planner::Measure) save_fft_wisdom(c.wisdom_path(), comm);
   log::info("dns: ", c.n, "² grid on ", size, " rank(s), Re = ", c.re, ", ", count, " snapshots to t = ",
             state.t0 + (count - 1) * c.snapshot_interval, " → ", c.field_path());
@@ -254,6 +257,8 @@ RunSummary run_dns_simulation(const RunConfig& c, MPI_Comm comm) {
       log::info("dns: stopped after ", summary.steps, " steps (", signal != 0 ? "signal " + std::to_string(signal)
                                                                             : std::string("dns.max_steps"),
                 ") at t = ", state.t, "; continue with dns.restart=latest");
+      // The deck goes with what the run produced: here its checkpoint, to continue from.
+      on_root(comm, [&] { output::write_text_atomic(c.deck_path(), deck_text); });
       summary.stopped_by_signal = signal != 0;
       summary.total_steps = state.step, summary.snapshots = state.next_snapshot, summary.t = state.t;
       return summary;
@@ -274,7 +279,10 @@ RunSummary run_dns_simulation(const RunConfig& c, MPI_Comm comm) {
       w.set_attribute("deck", deck_text);
     });
   }
-  on_root(comm, [&] { fs::remove_all(c.checkpoint_dir()); });
+  on_root(comm, [&] {
+    output::write_text_atomic(c.deck_path(), deck_text);  // only now, beside the field it made
+    fs::remove_all(c.checkpoint_dir());
+  });
   log::info("dns: ", state.step, " steps to t = ", state.t, ", ", count, " snapshots in ", c.field_path(),
             ", diagnostics in ", c.diagnostics_path());
   summary.total_steps = state.step, summary.snapshots = count, summary.t = state.t, summary.finished = true;

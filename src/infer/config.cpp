@@ -42,11 +42,6 @@ void declare_keys(DeckSchema& s) {
   model::declare_backbone_keys(s);
 }
 
-std::string InferConfig::about(const std::string& key) const {
-  const auto it = origin.find(key);
-  return (it == origin.end() ? run.deck_source : it->second) + ": key '" + key + "'";
-}
-
 std::vector<std::string> InferConfig::missing_inputs() const {
   std::vector<std::string> out;
   if (input.empty()) out.push_back("infer.input");
@@ -64,9 +59,6 @@ InferConfig read_config(const Deck& given) {
   const Deck deck = with_checkpoint_settings(given);
   InferConfig c;
   c.run = read_run_settings(deck);
-  for (const auto& key : {"infer.input", "infer.channel", "infer.lowres_input", "infer.snapshots", "infer.start",
-                          "infer.horizon", "infer.factor", "infer.checkpoint", "infer.halo", "infer.re", "model.tasks"})
-    c.origin[key] = deck.where(key);
 
   c.model = model::backbone_config_from_deck(deck);
   c.task = deck.get_string("infer.task") == "sr" ? Task::SuperResolution : Task::Forecast;

@@ -2,16 +2,34 @@
 
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <cmath>
 #include <string>
 
+#include "flex/core/collectives.hpp"
 #include "flex/core/error.hpp"
 #include "flex/core/log.hpp"
 #include "flex/core/output.hpp"
 #include "flex/data/dataset.hpp"
 #include "flex/infer/baselines.hpp"
+#include "flex/io/finite.hpp"
 
 namespace flex::infer {
+
+void require_finite_input(const InferConfig& c, Task task, const io::FieldReader& reader,
+                          const std::vector<std::int64_t>& snapshots, MPI_Comm comm) {
+  std::vector<long> read;
+  if (task == Task::SuperResolution) {
+    read.assign(snapshots.begin(), snapshots.end());
+  } else {
+    // forecast_file: frames start - horizon and start, then the truth of
+    // every lead the file holds, start + k*horizon.
+    const long h = c.horizon, t0 = c.start, n = reader.shape().n;
+    const long known = std::min<long>(c.rollout, (n - 1 - t0) / h);
+    for (long k = -1; k <= known; ++k) read.push_back(t0 + k * h);
+  }
+  io::require_finite(reader, read, {c.channel}, comm, "infer.input");
+}
 
 Job open_job(const InferConfig& c, Task task, c10::Device device, MPI_Comm comm) {
   c.require_inputs();
@@ -38,6 +56,7 @@ Job open_job(const InferConfig& c, Task task, c10::Device device, MPI_Comm comm)
                                                            << shape.n - 1 << ")");
   }
   const auto n_pos = static_cast<long>(snapshots.size());
+  if (c.run.check_finite) require_finite_input(c, task, reader, snapshots, comm);
 
   auto sampling = make_sampling(c, device, task, reynolds_of(c, reader));
   OutputSpec out;
@@ -69,9 +88,7 @@ at::Tensor read_plane(const io::FieldReader& reader, long n, long channel) {
 }
 
 void finish(const InferConfig& c, const OutputSpec& out, MPI_Comm comm) {
-  int rank = 0;
-  FLEX_CHECK_MPI(MPI_Comm_rank(comm, &rank));
-  if (rank == 0) output::write_text_atomic(output::resolved_deck_path(out.path), c.run.deck_text);
+  mpi::on_root(comm, [&] { output::write_text_atomic(output::resolved_deck_path(out.path), c.run.deck_text); });
   log::info("infer: wrote ", out.path);
 }
 

@@ -26,9 +26,17 @@ struct Job {
   OutputSpec out;
 };
 
-// Opens config.input and checks it against the config (errors name the key)
-// before loading the network for `task`; logs the one set-up line. Collective.
+// Opens config.input and checks it against the config (errors name the key),
+// and its snapshots for NaN/Inf (require_finite_input), before loading the
+// network for `task`; logs the one set-up line. Collective.
 Job open_job(const InferConfig& config, Task task, c10::Device device, MPI_Comm comm);
+
+// run.check_finite: InputError naming infer.input, the snapshot and the pixel
+// of the first NaN/Inf in what the task reads of channel infer.channel (sr:
+// `snapshots`; fc: start - horizon, start and the truth of every lead the file
+// holds). Collective; open_job calls it before the network is loaded.
+void require_finite_input(const InferConfig& config, Task task, const io::FieldReader& reader,
+                          const std::vector<std::int64_t>& snapshots, MPI_Comm comm);
 
 // Channel `channel` of snapshot `n`, as stored: [H, W] float32.
 at::Tensor read_plane(const io::FieldReader& reader, long n, long channel);

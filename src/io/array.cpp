@@ -21,7 +21,10 @@ namespace {
 // Serial (this rank only) read-only open with clear messages.
 H5Handle open_serial(const std::string& path) {
   detail::silence_hdf5_errors();
-  FLEX_REQUIRE(std::filesystem::is_regular_file(path), path << ": no such file");
+  FLEX_REQUIRE(std::filesystem::exists(path), path << ": no such file");
+  FLEX_REQUIRE(std::filesystem::is_regular_file(path),
+               path << ": is " << (std::filesystem::is_directory(path) ? "a directory" : "not a regular file")
+                    << ", not an HDF5 field file");
   FLEX_REQUIRE(H5Fis_hdf5(path.c_str()) > 0, path << ": not an HDF5 file");
   return H5Handle(checked(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), path, "file open"), H5Fclose);
 }

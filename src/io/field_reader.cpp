@@ -1,5 +1,7 @@
 #include <filesystem>
+#include <limits>
 
+#include "flex/core/collectives.hpp"
 #include "flex/core/error.hpp"
 #include "flex/io/fields.hpp"
 #include "h5_attributes.hpp"
@@ -41,10 +43,18 @@ FieldReader::FieldReader(const std::string& path, MPI_Comm comm, const std::stri
   auto& m = *impl_;
   m.path = path;
   m.comm = comm;
-  FLEX_REQUIRE(std::filesystem::is_regular_file(path), path << ": no such file");
+  FLEX_REQUIRE(std::filesystem::exists(path), path << ": no such file");
+  FLEX_REQUIRE(std::filesystem::is_regular_file(path),
+               path << ": is " << (std::filesystem::is_directory(path) ? "a directory" : "not a regular file")
+                    << ", not an HDF5 field file");
   FLEX_REQUIRE(H5Fis_hdf5(path.c_str()) > 0, path << ": not an HDF5 file");
-  auto fapl = detail::mpio_file_access(comm, path);
-  m.file = H5Handle(checked(H5Fopen(path.c_str(), H5F_ACC_RDONLY, fapl.get()), path, "file open"), H5Fclose);
+  // A truncated or damaged file fails here (or in the first read) on some ranks or all: agreed.
+  mpi::agree(comm, [&] {
+    auto fapl = detail::mpio_file_access(comm, path);
+    m.file = H5Handle(H5Fopen(path.c_str(), H5F_ACC_RDONLY, fapl.get()), H5Fclose);
+    FLEX_REQUIRE(m.file.valid(), path << ": HDF5 cannot open the file: it is truncated or damaged (`h5dump -H "
+                                      << path << "` shows what is readable)");
+  });
   m.dataset = pick_dataset(m.file.get(), path, dataset);
   m.dset = H5Handle(checked(H5Dopen2(m.file.get(), m.dataset.c_str(), H5P_DEFAULT), path, "dataset open"), H5Dclose);
 
@@ -58,6 +68,14 @@ FieldReader::FieldReader(const std::string& path, MPI_Comm comm, const std::stri
                     << "; expected [N,C,H,W] or [T,H,W]");
   hsize_t dims[4] = {0, 0, 0, 0};
   H5Sget_simple_extent_dims(space.get(), dims, nullptr);
+  // A damaged header can declare any extent: the element count must fit a long (found by tests/fuzz).
+  long total = 1;
+  for (int i = 0; i < m.rank; ++i) {
+    const bool fits = dims[i] <= static_cast<hsize_t>(std::numeric_limits<long>::max()) &&
+                      !__builtin_mul_overflow(total, static_cast<long>(dims[i]), &total);
+    FLEX_REQUIRE(fits, path << ": dataset '" << m.dataset << "' declares an impossible size (dimension " << i
+                            << " = " << dims[i] << "): the file is damaged");
+  }
   if (m.rank == 4)
     m.shape = {static_cast<long>(dims[0]), static_cast<long>(dims[1]), static_cast<long>(dims[2]),
                static_cast<long>(dims[3])};
@@ -65,7 +83,9 @@ FieldReader::FieldReader(const std::string& path, MPI_Comm comm, const std::stri
     m.shape = {static_cast<long>(dims[0]), 1, static_cast<long>(dims[1]), static_cast<long>(dims[2])};
 }
 
-FieldReader::~FieldReader() = default;
+FieldReader::~FieldReader() {
+  if (impl_ && detail::abandoning(impl_->comm)) impl_->dset.release(), impl_->file.release();
+}
 FieldReader::FieldReader(FieldReader&&) noexcept = default;
 FieldReader& FieldReader::operator=(FieldReader&&) noexcept = default;
 
@@ -79,8 +99,10 @@ void FieldReader::read(const Hyperslab& box, float* out) const {
   H5Handle file_space(H5Dget_space(m.dset.get()), H5Sclose);
   H5Handle mem_space = detail::select(box, m.rank, file_space.get(), m.path);
   auto dxpl = detail::collective_transfer(m.path);
-  checked_status(H5Dread(m.dset.get(), H5T_NATIVE_FLOAT, mem_space.get(), file_space.get(), dxpl.get(), out), m.path,
-                 "dataset read");
+  mpi::agree(m.comm, [&] {
+    FLEX_REQUIRE(H5Dread(m.dset.get(), H5T_NATIVE_FLOAT, mem_space.get(), file_space.get(), dxpl.get(), out) >= 0,
+                 m.path << ": reading dataset '" << m.dataset << "' failed: the file is truncated or damaged");
+  });
 }
 
 std::vector<float> FieldReader::read(const Hyperslab& box) const {

@@ -1,4 +1,5 @@
 #include <filesystem>
+#include <functional>
 
 #include "flex/config.hpp"
 #include "flex/core/collectives.hpp"
@@ -11,8 +12,6 @@
 
 namespace flex::io {
 
-using detail::checked;
-using detail::checked_status;
 using detail::H5Handle;
 
 struct FieldWriter::Impl {
@@ -42,34 +41,40 @@ FieldWriter::FieldWriter(const std::string& path, MPI_Comm comm, const FieldShap
   mpi::on_root(comm, [&] { output::ensure_writable(path, options.overwrite); });
   m.tmp_path = mpi::broadcast(output::temporary_for(path), comm);
 
-  auto fapl = detail::mpio_file_access(comm, path);
-  m.file = H5Handle(checked(H5Fcreate(m.tmp_path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl.get()), m.tmp_path,
-                            "file create"),
-                    H5Fclose);
-  const hsize_t dims[4] = {hsize_t(shape.n), hsize_t(shape.c), hsize_t(shape.h), hsize_t(shape.w)};
-  H5Handle space(H5Screate_simple(4, dims, nullptr), H5Sclose);
-  H5Handle dcpl(H5Pcreate(H5P_DATASET_CREATE), H5Pclose);
-  H5Pset_fill_time(dcpl.get(), H5D_FILL_TIME_NEVER);  // every element is written by some rank
-  m.dset = H5Handle(checked(H5Dcreate2(m.file.get(), options.dataset.c_str(), H5T_IEEE_F32LE, space.get(),
-                                       H5P_DEFAULT, dcpl.get(), H5P_DEFAULT),
-                            m.tmp_path, "dataset create"),
-                    H5Dclose);
-  detail::write_string(m.dset.get(), "flex_version", FLEX_VERSION_STRING, m.tmp_path);
+  // A create can fail on one rank only (its file system view): agreed, so all stop together.
+  mpi::agree(comm, [&] {
+    auto fapl = detail::mpio_file_access(comm, path);
+    m.file = H5Handle(H5Fcreate(m.tmp_path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl.get()), H5Fclose);
+    if (!m.file.valid()) output::write_failed(path, "cannot create the file");
+    const hsize_t dims[4] = {hsize_t(shape.n), hsize_t(shape.c), hsize_t(shape.h), hsize_t(shape.w)};
+    H5Handle space(H5Screate_simple(4, dims, nullptr), H5Sclose);
+    H5Handle dcpl(H5Pcreate(H5P_DATASET_CREATE), H5Pclose);
+    H5Pset_fill_time(dcpl.get(), H5D_FILL_TIME_NEVER);  // every element is written by some rank
+    m.dset = H5Handle(H5Dcreate2(m.file.get(), options.dataset.c_str(), H5T_IEEE_F32LE, space.get(), H5P_DEFAULT,
+                                 dcpl.get(), H5P_DEFAULT),
+                      H5Dclose);
+    if (!m.dset.valid()) output::write_failed(path, "cannot create dataset '" + options.dataset + "'");
+  });
+  set_attribute("flex_version", FLEX_VERSION_STRING);
   if (!options.channel_names.empty()) {
     std::string joined;
     for (size_t i = 0; i < options.channel_names.size(); ++i) joined += (i ? "," : "") + options.channel_names[i];
-    detail::write_string(m.dset.get(), "channels", joined, m.tmp_path);
+    set_attribute("channels", joined);
   }
 }
 
 FieldWriter::~FieldWriter() {
   if (!impl_ || impl_->closed) return;
   // Abandoned (an error is unwinding): drop the partial file, keep any old one.
-  impl_->dset.reset();
-  impl_->file.reset();
-  if (impl_->rank == 0) {
+  auto& m = *impl_;
+  if (detail::abandoning(m.comm)) {
+    m.dset.release(), m.file.release();
+  } else {
+    m.dset.reset(), m.file.reset();
+  }
+  if (m.rank == 0 || detail::abandoning(m.comm)) {  // an abandoning rank may be the only one left to clean up
     std::error_code ec;
-    std::filesystem::remove(impl_->tmp_path, ec);
+    std::filesystem::remove(m.tmp_path, ec);
   }
 }
 
@@ -80,26 +85,49 @@ void FieldWriter::write(const Hyperslab& box, const float* data) {
   H5Handle file_space(H5Dget_space(m.dset.get()), H5Sclose);
   H5Handle mem_space = detail::select(box, 4, file_space.get(), m.path);
   auto dxpl = detail::collective_transfer(m.path);
-  checked_status(H5Dwrite(m.dset.get(), H5T_NATIVE_FLOAT, mem_space.get(), file_space.get(), dxpl.get(), data),
-                 m.tmp_path, "dataset write");
+  // MPI-IO may fail on the aggregating rank alone: agreed, so no rank goes on alone.
+  mpi::agree(m.comm, [&] {
+    if (H5Dwrite(m.dset.get(), H5T_NATIVE_FLOAT, mem_space.get(), file_space.get(), dxpl.get(), data) < 0)
+      output::write_failed(m.path, "writing dataset '" + m.options.dataset + "' failed");
+  });
 }
 
+namespace {
+// Attribute writes are collective metadata operations: agreed like data writes.
+void agreed_attribute(MPI_Comm comm, const std::string& path, const std::function<void()>& write) {
+  mpi::agree(comm, [&] {
+    try {
+      write();
+    } catch (const InputError&) {
+      output::write_failed(path, "writing an attribute failed");
+    }
+  });
+}
+}  // namespace
+
 void FieldWriter::set_attribute(const std::string& name, double value) {
-  detail::write_doubles(impl_->dset.get(), name, {value}, impl_->tmp_path);
+  agreed_attribute(impl_->comm, impl_->path,
+                   [&] { detail::write_doubles(impl_->dset.get(), name, {value}, impl_->tmp_path); });
 }
 void FieldWriter::set_attribute(const std::string& name, const std::vector<double>& values) {
   FLEX_CHECK(!values.empty(), "empty attribute " << name);
-  detail::write_doubles(impl_->dset.get(), name, values, impl_->tmp_path);
+  agreed_attribute(impl_->comm, impl_->path,
+                   [&] { detail::write_doubles(impl_->dset.get(), name, values, impl_->tmp_path); });
 }
 void FieldWriter::set_attribute(const std::string& name, const std::string& value) {
-  detail::write_string(impl_->dset.get(), name, value, impl_->tmp_path);
+  agreed_attribute(impl_->comm, impl_->path,
+                   [&] { detail::write_string(impl_->dset.get(), name, value, impl_->tmp_path); });
 }
 
 void FieldWriter::close() {
   auto& m = *impl_;
   if (m.closed) return;
-  m.dset.reset();
-  m.file.reset();  // collective: all ranks' data is in the file after this
+  // Collective: all ranks' data is in the file after this. The final flush is
+  // where a full disk often shows, so its status is checked and agreed.
+  mpi::agree(m.comm, [&] {
+    const herr_t d = m.dset.close(), f = m.file.close();
+    if (d < 0 || f < 0) output::write_failed(m.path, "closing (flushing) the file failed");
+  });
   m.closed = true;
   mpi::on_root(m.comm, [&] {
     output::commit(m.tmp_path, m.path);

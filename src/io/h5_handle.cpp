@@ -1,6 +1,17 @@
 #include "h5_handle.hpp"
 
+#include <exception>
+
 namespace flex::io::detail {
+
+bool abandoning(MPI_Comm comm) {
+  if (std::uncaught_exceptions() == 0 || agreed_error_unwinding()) return false;
+  int size = 1;
+  MPI_Comm_size(comm, &size);  // unchecked: this runs while an error unwinds
+  if (size == 1) return false;
+  note_collectives_abandoned();
+  return true;
+}
 
 void silence_hdf5_errors() {
   static bool done = false;

@@ -31,11 +31,25 @@ class H5Handle {
     if (id_ >= 0 && closer_) closer_(id_);
     id_ = -1;
   }
+  // Forgets the identifier without closing it (see abandoning()).
+  void release() { id_ = -1; }
+  // Closes now and reports HDF5's status (a close can flush, and fail).
+  herr_t close() {
+    const herr_t status = id_ >= 0 && closer_ ? closer_(id_) : 0;
+    id_ = -1;
+    return status;
+  }
 
  private:
   hid_t id_ = -1;
   Closer closer_ = nullptr;
 };
+
+// True while an exception unwinds through a multi-rank file: closing it is
+// collective, and the other ranks may never join (they wait elsewhere, or
+// have failed too), so its handles are released unclosed; the job then ends
+// through MPI_Abort (app/cli.cpp), which does not close them either.
+bool abandoning(MPI_Comm comm);
 
 // HDF5's own error stack printing is replaced by our one-line messages.
 void silence_hdf5_errors();

@@ -3,6 +3,7 @@
 #include <torch/serialize.h>
 #include <torch/torch.h>
 
+#include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <map>
@@ -41,6 +42,11 @@ StateDict state_dict(const torch::nn::Module& module) {
 }
 
 StateDict read_state_dict(const std::string& path, const std::string& prefix) {
+  FLEX_REQUIRE(std::filesystem::exists(path), "checkpoint '" << path << "': no such file");
+  FLEX_REQUIRE(std::filesystem::is_regular_file(path),
+               "checkpoint '" << path << "' is " << (std::filesystem::is_directory(path) ? "a directory" : "not a file")
+                              << ": a model checkpoint is one .pt file (a training checkpoint directory "
+                                 "chkNNNNNNNN holds it as ema.pt)");
   std::ifstream in(path, std::ios::binary);
   FLEX_REQUIRE(in.good(), "checkpoint '" << path << "' cannot be opened");
   const std::vector<char> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
@@ -48,7 +54,10 @@ StateDict read_state_dict(const std::string& path, const std::string& prefix) {
   try {
     value = torch::pickle_load(bytes);
   } catch (const std::exception& e) {
-    FLEX_REQUIRE(false, "checkpoint '" << path << "' is not a torch.save'd file: " << e.what());
+    // LibTorch's text carries a backtrace after its first line.
+    const std::string why(e.what());
+    FLEX_REQUIRE(false, "checkpoint '" << path << "' is not a readable torch.save'd file (truncated or damaged?): "
+                                       << why.substr(0, why.find('\n')));
   }
   FLEX_REQUIRE(value.isGenericDict(),
                "checkpoint '" << path << "' holds a " << value.tagKind()
@@ -110,10 +119,17 @@ void save_state_dict(const StateDict& dict, const std::string& path, bool overwr
   for (const auto& kv : dict) d.insert(kv.first, kv.second.detach().to(torch::kCPU).contiguous());
   const std::vector<char> bytes = torch::pickle_save(c10::IValue(d));
   const std::string tmp = output::temporary_for(path);
+  bool ok = false;
   {
     std::ofstream out(tmp, std::ios::binary);
     out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-    FLEX_REQUIRE(out.good(), "cannot write checkpoint '" << tmp << "'");
+    out.close();
+    ok = !out.fail();
+  }
+  if (!ok) {
+    std::error_code ec;
+    std::filesystem::remove(tmp, ec);
+    output::write_failed(path, "cannot write the checkpoint");
   }
   output::commit(tmp, path);
 }

@@ -54,6 +54,9 @@ void declare_keys(DeckSchema& s) {
   s.add_int("train.checkpoint_every", 1000, "steps between checkpoints (0: only at the end and on signals)").range(0, {});
   s.add_int("train.keep_checkpoints", 3, "checkpoints kept (the newest)").range(1, {});
   s.add_string("train.restart", "auto", "auto (newest valid checkpoint, if any) | none | a chkNNNNNNNN directory");
+  s.add_bool("train.restart_override", false,
+             "resume even though the checkpoint was trained with another run.seed, optim.name or model.* / unet.* / "
+             "uvit.* value (a warning per difference; another optimiser starts from zero moments)");
   s.add_int("train.max_bad_steps", 5, "non-finite steps in a row before reloading the last checkpoint").range(1, {});
   s.add_real("train.lr_backoff", 0.5, "learning-rate factor applied at each such reload").range(1e-6, 1);
   s.add_int("train.log_every", 10, "steps between progress lines / metrics records").range(1, {});
@@ -82,6 +85,7 @@ DataSplit read_split(const Deck& deck, const std::vector<std::string>& files, co
                      const std::string& snapshots_key) {
   DataSplit split;
   split.files = files;
+  split.files_key = files_key;
   split.files_origin = origin(deck, files_key);
   split.snapshots = deck.get_string(snapshots_key);
   split.snapshots_origin = origin(deck, snapshots_key);
@@ -178,6 +182,7 @@ TrainOptions read_trainer_options(const Deck& deck, const RunSettings& run, cons
   o.checkpoint_every = deck.get_int("train.checkpoint_every");
   o.keep_checkpoints = static_cast<int>(deck.get_int("train.keep_checkpoints"));
   o.restart = deck.get_string("train.restart");
+  o.restart_override = deck.get_bool("train.restart_override");
   o.max_bad_steps = deck.get_int("train.max_bad_steps");
   o.lr_backoff = deck.get_real("train.lr_backoff");
   o.log_every = deck.get_int("train.log_every");
@@ -221,6 +226,12 @@ TrainConfig read_config(const Deck& deck) {
   c.model_options = read_model_options(deck, c.data.sample);
   c.trainer_options = read_trainer_options(deck, c.run, c.backbone.flex);
   c.model_keys = read_model_keys(deck, c.backbone);
+  TrainOptions& o = c.trainer_options;
+  for (const char* key : {"run.seed", "run.output_dir", "run.overwrite", "optim.name", "train.restart"})
+    o.origins[key] = deck.where(key);
+  for (const auto& [key, value] : c.model_keys) o.origins[key] = deck.where(key);
+  o.deck_path = c.deck_path();
+  o.deck_text = c.run.deck_text;
   return c;
 }
 

@@ -17,8 +17,10 @@
 #include "flex/core/seed.hpp"
 #include "flex/data/dataset.hpp"
 #include "flex/model/backbone.hpp"
+#include "flex/train/data_check.hpp"
 #include "flex/train/export_info.hpp"
 #include "flex/train/flex_model.hpp"
+#include "flex/train/start.hpp"
 #include "flex/train/trainer.hpp"
 
 namespace fs = std::filesystem;
@@ -66,6 +68,40 @@ double residual_std(const data::Dataset& d, std::int64_t samples, std::uint64_t 
   return std::sqrt(std::max(sq / n - mean * mean, 1e-30));
 }
 
+// run.check_finite: every snapshot the training and (when validation is on)
+// validation samples read, in the channel they read. A file both splits use
+// under the same key is scanned once.
+void check_finite(const TrainConfig& c, const std::vector<data::SourceEntry>& train,
+                  const std::vector<data::SourceEntry>& valid, std::int64_t channel, MPI_Comm comm) {
+  const bool sr = c.backbone.flex.has_sr(), fc = c.backbone.flex.has_fc();
+  const std::int64_t horizon = c.data.sample.horizon;
+  struct Scan {
+    const data::FieldSource* source;
+    std::string key, role;
+    std::vector<std::int64_t> snapshots;
+  };
+  std::vector<Scan> scans;
+  auto add = [&](const std::vector<data::SourceEntry>& entries, const DataSplit& split, const std::string& role) {
+    for (const auto& e : entries) {
+      auto read = snapshots_read(e.snapshots, e.source->snapshots(), sr, fc, horizon);
+      auto same = std::find_if(scans.begin(), scans.end(), [&](const Scan& s) {
+        return s.key == split.files_key && s.source->name() == e.source->name();
+      });
+      if (same == scans.end()) {
+        scans.push_back({e.source.get(), split.files_key, role, std::move(read)});
+        continue;
+      }
+      std::vector<std::int64_t> both;
+      std::set_union(same->snapshots.begin(), same->snapshots.end(), read.begin(), read.end(), std::back_inserter(both));
+      same->snapshots = std::move(both);
+      same->role = "training or validation";
+    }
+  };
+  add(train, c.data.train, "training");
+  if (c.trainer_options.validation_batches > 0) add(valid, c.data.valid, "validation");
+  for (const auto& s : scans) require_finite_data(*s.source, s.snapshots, channel, c.run.about(s.key), s.role, comm);
+}
+
 // One training and one validation set per task, SR first; a task's
 // validation set is left out when empty or when validation is off.
 struct TrainingData {
@@ -81,6 +117,7 @@ TrainingData make_datasets(const TrainConfig& c, MPI_Comm comm) {
   auto valid_sources = open_sources(d, d.valid, deck, &channel);
   data::SampleConfig sc = d.sample;
   sc.channel = channel;
+  if (c.run.check_finite) check_finite(c, train_sources, valid_sources, channel, comm);
   std::vector<Task> tasks;
   if (c.backbone.flex.has_sr()) tasks.push_back(Task::SuperResolution);
   if (c.backbone.flex.has_fc()) tasks.push_back(Task::Forecast);
@@ -106,6 +143,9 @@ TrainingData make_datasets(const TrainConfig& c, MPI_Comm comm) {
 }  // namespace
 
 int run(const TrainConfig& config, MPI_Comm comm) {
+  // Before any work: a run that may not write into run.output_dir is refused
+  // before the data are read and the network built (Trainer::run asks again).
+  plan_start(config.trainer_options, comm);
   const c10::Device device = comm::configure_runtime(config.run, comm);
   const TrainingData data = make_datasets(config, comm);
 
@@ -119,12 +159,8 @@ int run(const TrainConfig& config, MPI_Comm comm) {
             " parameters, device ", device);
   auto trainable = make_flex_train_model(net, device, config.model_options);
 
-  int rank = 0;
-  FLEX_CHECK_MPI(MPI_Comm_rank(comm, &rank));
-  if (rank == 0) {
-    fs::create_directories(config.run.output_dir);
-    output::write_text_atomic(config.deck_path(), config.run.deck_text);
-  }
+  // The resolved deck (options.deck_path) is written by the trainer once the
+  // run has started, so a run that fails before it leaves no deck behind.
   TrainOptions options = config.trainer_options;
   options.export_info = export_info(config, data.train.front()->config().norm_std);
   auto communicator = comm::make_communicator(comm, device);

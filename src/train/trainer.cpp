@@ -15,11 +15,13 @@
 #include "flex/core/log.hpp"
 #include "flex/core/profiler.hpp"
 #include "flex/core/seed.hpp"
+#include "flex/core/output.hpp"
 #include "flex/core/signals.hpp"
 #include "flex/data/loader.hpp"
 #include "flex/model/state_dict.hpp"
 #include "flex/train/checkpoint.hpp"
 #include "flex/train/gradients.hpp"
+#include "flex/train/start.hpp"
 #include "flex/train/validation.hpp"
 #include "metrics_log.hpp"
 
@@ -65,15 +67,29 @@ data::Batch slice(const data::Batch& b, std::int64_t begin, std::int64_t count) 
   return s;
 }
 
-// Copies `saved` into `live` by name; every live tensor must be there with its shape.
-void copy_by_name(const NamedTensors& live, const TensorMap& saved, const std::string& file) {
+// `saved` in the order and with the shapes of `live`; every live tensor must be there.
+NamedTensors match_by_name(const NamedTensors& live, const TensorMap& saved, const std::string& file) {
+  NamedTensors out;
   for (const auto& [n, t] : live) {
     auto it = saved.find(n);
     FLEX_REQUIRE(it != saved.end(), file << " lacks " << n << " (checkpoint of another model configuration?)");
     FLEX_REQUIRE(it->second.sizes() == t.sizes(),
                  file << ": " << n << " has shape " << it->second.sizes() << ", the model " << t.sizes());
-    t.copy_(it->second);
+    out.emplace_back(n, it->second);
   }
+  return out;
+}
+
+std::string shown(const std::string& value) { return value.empty() ? "(empty)" : value; }
+
+// The final EMA weights as a torch.save'd dict, the bytes model::save_state_dict
+// writes (kept in step with it), so that they can be written with a checked
+// stream and moved into place only when complete.
+std::string reference_state_dict_bytes(const NamedTensors& tensors) {
+  c10::Dict<std::string, at::Tensor> d;
+  for (const auto& [n, t] : tensors) d.insert(n, t.detach().to(torch::kCPU).contiguous());
+  const std::vector<char> bytes = torch::pickle_save(c10::IValue(d));
+  return std::string(bytes.begin(), bytes.end());
 }
 
 }  // namespace
@@ -126,9 +142,11 @@ struct Trainer::State {
   // A fresh run: rank 0's weights (its own initialisation, or opt.init_from) on every rank.
   void start_fresh() {
     if (!opt.init_from.empty()) {
-      // Every rank reads it, so a bad file fails on all of them alike.
-      model::load_state_dict(model.module(), model::read_state_dict(opt.init_from),
-                             "model.init_from = '" + opt.init_from + "'");
+      // Every rank reads it; agreed, so a file one rank cannot read fails them all.
+      mpi::agree(mpi, [&] {
+        model::load_state_dict(model.module(), model::read_state_dict(opt.init_from),
+                               "model.init_from = '" + opt.init_from + "'");
+      });
       log::info("train: initial weights from ", opt.init_from, " (model.init_from)");
     }
     sync->broadcast_parameters();
@@ -142,9 +160,18 @@ struct Trainer::State {
     const int bytes = static_cast<int>(rng.numel());
     at::Tensor all = torch::empty({ranks, bytes}, torch::kUInt8);
     FLEX_CHECK_MPI(MPI_Gather(rng.data_ptr(), bytes, MPI_BYTE, all.data_ptr(), bytes, MPI_BYTE, 0, mpi));
-    if (rank == 0) {
+    // Rank 0 writes; a failure (a full disk) reaches every rank as the same error.
+    mpi::on_root(mpi, [&] {
       Checkpoint c;
-      c.state = {step, step / spe, spe, lr_scale, bad_run, ranks, opt.seed, opt.optimizer.name};
+      c.state.step = step;
+      c.state.epoch = step / spe;
+      c.state.steps_per_epoch = spe;
+      c.state.lr_scale = lr_scale;
+      c.state.bad_run = bad_run;
+      c.state.ranks = ranks;
+      c.state.seed = opt.seed;
+      c.state.optimizer = opt.optimizer.name;
+      if (opt.export_info) c.state.model = opt.export_info->model_keys;
       for (auto& [n, t] : model.named_state()) c.model[n] = t;
       for (auto& [n, t] : ema->shadow()) c.ema[n] = t;
       c.optimizer = optimizer->state();
@@ -153,35 +180,117 @@ struct Trainer::State {
       for (int r = 0; r < ranks; ++r) c.rng["rank" + std::to_string(r)] = all[r].clone();
       const std::string where = store->write(step, [&](const std::string& dir) { write_checkpoint(dir, c); });
       log::info("train: checkpoint ", where);
-    }
-    FLEX_CHECK_MPI(MPI_Barrier(mpi));
+    });
     last_checkpoint = step;
   }
 
-  // Every rank reads the same checkpoint. Returns its step.
+  // How a checkpoint's record differs from this run's settings: one
+  // "key: checkpoint A, deck B (where B came from)" each.
+  std::vector<std::string> differences(const CheckpointState& c) const {
+    std::vector<std::string> out;
+    auto differ = [&](const std::string& key, const std::string& theirs, const std::string& ours) {
+      const auto it = opt.origins.find(key);
+      out.push_back(key + ": checkpoint " + shown(theirs) + ", deck " + shown(ours) +
+                    (it == opt.origins.end() ? "" : " (" + it->second + ")"));
+    };
+    if (c.has_seed && c.seed != opt.seed) differ("run.seed", std::to_string(c.seed), std::to_string(opt.seed));
+    if (!c.optimizer.empty() && c.optimizer != opt.optimizer.name) differ("optim.name", c.optimizer, opt.optimizer.name);
+    if (opt.export_info) {
+      // Keys one side lacks belong to another flex version, not to another network.
+      for (const auto& [key, theirs] : c.model) {
+        const auto ours = opt.export_info->model_keys.find(key);
+        if (ours != opt.export_info->model_keys.end() && ours->second != theirs) differ(key, theirs, ours->second);
+      }
+    }
+    return out;
+  }
+
+  // Every rank reads and checks the same checkpoint, agreed: a check that
+  // fails on one rank fails on all, before anything is loaded. Returns its step.
   std::int64_t load(const std::string& dir) {
     FLEX_PROFILE("train::load_checkpoint");
-    const Checkpoint c = read_checkpoint(dir);
+    Checkpoint c;
+    std::vector<std::string> changed;
+    NamedTensors weights, shadow;
+    mpi::agree(mpi, [&] {
+      c = read_checkpoint(dir);
+      changed = differences(c.state);
+      std::ostringstream list;
+      for (std::size_t i = 0; i < changed.size(); ++i) list << (i ? "; " : "") << changed[i];
+      FLEX_REQUIRE(changed.empty() || opt.restart_override,
+                   dir << "/state.json: the checkpoint was trained with other settings than the deck's: " << list.str()
+                       << "; resume with the checkpoint's values, or set train.restart_override = true if the change "
+                          "is intended");
+      weights = match_by_name(model.named_state(), c.model, dir + "/model.pt");
+      shadow = match_by_name(ema->shadow(), c.ema, dir + "/ema.pt");
+    });
+    for (const auto& d : changed)
+      log::warn("train: ", dir, ": ", d, "; continuing with the deck's value (train.restart_override = true)");
+    // Another optimiser's moments mean nothing to this one: it starts from zero.
+    const bool same_optimizer = c.state.optimizer.empty() || c.state.optimizer == opt.optimizer.name;
+    if (!same_optimizer)
+      log::warn("train: ", dir, "/optimizer.pt not loaded: it holds ", c.state.optimizer, " state, and ",
+                opt.optimizer.name, " starts from zero moments");
+    mpi::agree(mpi, [&] {
+      torch::NoGradGuard no_grad;
+      const NamedTensors live = model.named_state();
+      for (std::size_t i = 0; i < live.size(); ++i) live[i].second.copy_(weights[i].second);
+      ema->load_shadow(shadow);
+      if (same_optimizer) optimizer->load_state(c.optimizer);
+      // The generators only continue bit for bit at the rank count that saved them.
+      auto it = c.rng.find("rank" + std::to_string(rank));
+      if (c.state.ranks == ranks && it != c.rng.end()) {
+        try {
+          at::Generator gen = at::detail::getDefaultCPUGenerator();
+          gen.set_state(it->second);
+        } catch (const std::exception&) {
+          FLEX_REQUIRE(false, dir << "/rng.pt: rank" << rank << " is not a generator state LibTorch accepts "
+                                  "(damaged checkpoint?)");
+        }
+      }
+    });
     lr_scale = c.state.lr_scale;
     bad_run = c.state.bad_run;
-    torch::NoGradGuard no_grad;
-    copy_by_name(model.named_state(), c.model, dir + "/model.pt");
-    NamedTensors shadow;
-    for (auto& [n, t] : ema->shadow()) {
-      auto it = c.ema.find(n);
-      FLEX_REQUIRE(it != c.ema.end(), dir << "/ema.pt lacks " << n);
-      shadow.emplace_back(n, it->second);
-    }
-    ema->load_shadow(shadow);
-    optimizer->load_state(c.optimizer);
-    // The generators only continue bit for bit at the rank count that saved them.
-    auto it = c.rng.find("rank" + std::to_string(rank));
-    if (c.state.ranks == ranks && it != c.rng.end()) {
-      at::Generator gen = at::detail::getDefaultCPUGenerator();
-      gen.set_state(it->second);
-    }
     last_checkpoint = c.state.step;
     return c.state.step;
+  }
+
+  // Whether the EMA weights (what validation sees and the export holds) are
+  // finite on every rank: buffers are not averaged, so one rank may differ.
+  bool ema_finite() const {
+    torch::NoGradGuard no_grad;
+    bool finite = true;
+    for (const auto& [n, t] : ema->shadow())
+      if (t.is_floating_point() && !torch::isfinite(t).all().item<bool>()) {
+        finite = false;
+        break;
+      }
+    return !mpi::any(!finite, mpi);
+  }
+
+  // The final EMA weights in the reference format, and their sidecar: written
+  // under a temporary name in output_dir and moved into place when complete,
+  // so a full disk leaves the previous export as it was.
+  void export_weights() {
+    const std::string path = (fs::path(opt.output_dir) / opt.export_name).string();
+    mpi::on_root(mpi, [&] {
+      std::error_code ec;
+      fs::create_directories(fs::path(path).parent_path(), ec);
+      const std::string tmp = output::temporary_for(path);
+      try {
+        write_file_checked(tmp, reference_state_dict_bytes(ema->shadow()), "the exported EMA weights");
+        // The sidecar first: should it fail, the old weights keep their old sidecar.
+        if (opt.export_info) model::write_checkpoint_info(path, *opt.export_info);
+        fs::rename(tmp, path, ec);
+        FLEX_REQUIRE(!ec, path << ": cannot move the exported EMA weights into place (" << ec.message() << ")");
+      } catch (...) {
+        std::error_code ignored;
+        fs::remove(tmp, ignored);
+        throw;
+      }
+    });
+    log::info("train: EMA weights (reference state-dict format) in ", path);
+    if (opt.export_info) log::info("train: their settings in ", model::checkpoint_info_path(path));
   }
 
   // ---- one update ------------------------------------------------------------
@@ -302,21 +411,17 @@ Ema& Trainer::ema() { return *s_->ema; }
 TrainResult Trainer::run() {
   State& s = *s_;
   const std::int64_t spe = steps_per_epoch_;
-  if (s.rank == 0) {
-    fs::create_directories(s.opt.output_dir);
+  // Where to start, and whether output_dir is this run's to write into.
+  const StartPlan plan = plan_start(s.opt, s.mpi);
+  mpi::on_root(s.mpi, [&] {
+    std::error_code ec;
+    fs::create_directories(s.opt.output_dir, ec);
+    FLEX_REQUIRE(!ec, s.opt.output_dir << ": cannot create run.output_dir (" << ec.message() << ")");
     s.store->remove_stale_temporaries();
-  }
-  FLEX_CHECK_MPI(MPI_Barrier(s.mpi));
+  });
 
-  // Where to start: a checkpoint, or a fresh start.
   std::int64_t step = 0;
-  std::string from;
-  if (s.opt.restart == "auto") {
-    if (auto newest = s.store->newest()) from = *newest;
-  } else if (s.opt.restart != "none" && !s.opt.restart.empty()) {
-    from = s.opt.restart;
-  }
-  from = mpi::broadcast(from, s.mpi);
+  const std::string& from = plan.checkpoint;
   if (!from.empty()) {
     step = s.load(from);
     log::info("train: resumed from ", from, " at step ", step);
@@ -324,7 +429,21 @@ TrainResult Trainer::run() {
   } else {
     s.start_fresh();
   }
-  if (s.rank == 0) s.metrics.open((fs::path(s.opt.output_dir) / "metrics.jsonl").string(), !from.empty());
+  // The run starts for real: only now is anything in output_dir replaced.
+  mpi::on_root(s.mpi, [&] {
+    if (plan.replaces_run) {
+      std::ostringstream found;
+      for (std::size_t i = 0; i < plan.found.size(); ++i) found << (i ? ", " : "") << plan.found[i];
+      log::warn("train: ", s.opt.output_dir, " held another run's outputs (", found.str(), "); this run replaces them",
+                s.opt.overwrite ? " (run.overwrite = true)" : "");
+      // Its checkpoints must not mix with this run's: pruning and train.restart = auto would take them for ours.
+      if (const std::size_t n = s.store->clear())
+        log::warn("train: removed the earlier run's ", n, " entries of ", s.store->dir());
+    }
+    if (!s.opt.deck_path.empty()) output::write_text_atomic(s.opt.deck_path, s.opt.deck_text);
+    // Appended to only when continuing this directory's own run.
+    s.metrics.open((fs::path(s.opt.output_dir) / "metrics.jsonl").string(), plan.resumes_here);
+  });
   s.make_loaders(step, spe);
   s.model.module().train();
   log::info("train: ", total_steps_, " steps (", spe, " per epoch), ", s.train.size(), " task(s), batch ", s.opt.batch,
@@ -367,15 +486,19 @@ TrainResult Trainer::run() {
     }
     s.bad_run = any_bad ? s.bad_run + 1 : 0;
     if (s.bad_run >= s.opt.max_bad_steps) {
-      auto newest = s.store->newest();
-      FLEX_REQUIRE(newest.has_value(), "train: " << s.bad_run << " steps in a row with non-finite loss or gradients "
-                                                 "and no checkpoint to return to (lower optim.lr or check the data)");
+      std::string newest;
+      mpi::on_root(s.mpi, [&] {
+        if (auto n = s.store->newest()) newest = *n;
+      });
+      newest = mpi::broadcast(newest, s.mpi);
+      FLEX_REQUIRE(!newest.empty(), "train: " << s.bad_run << " steps in a row with non-finite loss or gradients "
+                                              "and no checkpoint to return to (lower optim.lr or check the data)");
       const double scale = s.lr_scale * s.opt.lr_backoff;
-      step = s.load(mpi::broadcast(*newest, s.mpi));
+      step = s.load(newest);
       s.lr_scale = scale;
       s.bad_run = 0;
       ++s.result.reloads;
-      log::warn("train: reloaded ", *newest, "; learning rate scaled by ", s.lr_scale);
+      log::warn("train: reloaded ", newest, "; learning rate scaled by ", s.lr_scale);
       s.make_loaders(step, spe);
       continue;
     }
@@ -402,19 +525,22 @@ TrainResult Trainer::run() {
   s.result.steps_done = step;
   if (s.result.stopped_by_signal) return s.result;
 
+  // Non-finite steps are skipped, but what a NaN batch put into buffers
+  // reaches the EMA: such weights are not a result, and a checkpoint of them
+  // would be what train.restart = auto resumes.
+  FLEX_REQUIRE(s.ema_finite(),
+               "train: the EMA weights are not finite at step "
+                   << step << " (" << s.result.skipped_updates << " skipped update(s), " << s.result.reloads
+                   << " reload(s), learning rate scaled by " << s.lr_scale
+                   << "): the run diverged and nothing was exported; check the data (run.check_finite = true) "
+                      "and lower optim.lr (the checkpoints in "
+                   << s.store->dir() << " hold earlier steps)");
+  if (s.result.reloads > 0)
+    log::warn("train: ", s.result.reloads, " reload(s) after train.max_bad_steps non-finite steps in a row; the ",
+              "learning rate ended scaled by ", s.lr_scale, " (train.lr_backoff): check the data and optim.lr");
   if (s.last_checkpoint != step) s.checkpoint(step, spe);
   s.validate_and_record(step);
-  if (!s.opt.export_name.empty() && s.rank == 0) {
-    model::StateDict dict;
-    for (auto& [n, t] : s.ema->shadow()) dict.emplace_back(n, t);
-    const std::string path = (fs::path(s.opt.output_dir) / s.opt.export_name).string();
-    model::save_state_dict(dict, path, true);
-    log::info("train: EMA weights (reference state-dict format) in ", path);
-    if (s.opt.export_info) {
-      model::write_checkpoint_info(path, *s.opt.export_info);
-      log::info("train: their settings in ", model::checkpoint_info_path(path));
-    }
-  }
+  if (!s.opt.export_name.empty()) s.export_weights();
   log::info("train: done, ", step, " steps in ",
             std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(), " s");
   return s.result;

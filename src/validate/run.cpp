@@ -67,9 +67,11 @@ int run(const ValidateConfig& c, MPI_Comm comm) {
   int failed = 0;
   for (const auto& r : results) failed += (r.passed || r.skipped) ? 0 : 1;
   mpi::on_root(comm, [&] {
-    output::write_text_atomic(markdown, markdown_report(header, results));
-    output::write_text_atomic(json, json_report(header, results));
-    output::write_text_atomic(output::resolved_deck_path(markdown), c.run.deck_text);
+    output::StagedFiles files;  // the report, its JSON and its deck together or not at all
+    files.add(markdown, markdown_report(header, results));
+    files.add(json, json_report(header, results));
+    files.add(output::resolved_deck_path(markdown), c.run.deck_text);
+    files.commit();
   });
   log::info("validate: ", results.size(), " results, ", failed, " failed; report ", markdown);
   return failed == 0 ? 0 : 4;  // 4: the suite ran and something failed (doc/validate.md)

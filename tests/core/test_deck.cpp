@@ -81,7 +81,7 @@ TEST(Deck, WrongTypeAndRangeSayWhatIsAllowed) {
 TEST(Deck, DuplicateKeysAndMissingFilesAreErrors) {
   const auto path = write_deck("dup", "grid.n = 64\ngrid.n = 128\n");
   EXPECT_NE(error_of(path).find("more than once"), std::string::npos) << error_of(path);
-  EXPECT_NE(error_of("/nonexistent/deck.ini").find("cannot open"), std::string::npos);
+  EXPECT_NE(error_of("/nonexistent/deck.ini").find("no such input deck"), std::string::npos);
   EXPECT_NE(error_of("", {"grid.n"}).find("not a key=value"), std::string::npos);
 }
 
@@ -134,7 +134,32 @@ TEST(Deck, InheritFillsDefaultsAndRefusesContradictions) {
   EXPECT_THROW(d.inherit({{"model.size", "XL"}}, "ckpt.json"), InputError);
 }
 
-TEST(Deck, ADirectoryIsNotADeck) {
-  EXPECT_NE(error_of(fs::temp_directory_path().string()).find("is a directory, not an input deck"),
-            std::string::npos);
+TEST(Deck, EmptyOverrideClearsAKeyAndTheLastOverrideWins) {
+  const auto path = write_deck("clear", "data.re = 2000, 4000\nrun.output_dir = /scratch/run\n");
+  const auto deck = Deck::parse(schema(), path, {"data.re=", "run.output_dir=a", "run.output_dir=b"});
+  EXPECT_TRUE(deck.get_reals("data.re").empty());
+  EXPECT_EQ(deck.origin("data.re"), Deck::Origin::CommandLine);
+  EXPECT_EQ(deck.get_string("run.output_dir"), "b");
+  // A key that needs a value says so, naming the command line.
+  EXPECT_NE(error_of(path, {"grid.n="}).find("command line: key 'grid.n' = ''"), std::string::npos)
+      << error_of(path, {"grid.n="});
+}
+
+TEST(Deck, AValueIsBlamedOnWhereItCameFrom) {
+  const auto path = write_deck("blame", "grid.n = 4\n");
+  EXPECT_NE(error_of(path).find(path + ": key 'grid.n' = '4'"), std::string::npos) << error_of(path);
+  const auto fine = write_deck("blame_ok", "grid.n = 64\n");
+  EXPECT_NE(error_of(fine, {"grid.n=4"}).find("command line: key 'grid.n' = '4'"), std::string::npos);
+}
+
+TEST(Deck, OnlyARegularFileIsADeck) {
+  EXPECT_NE(error_of(fs::temp_directory_path().string()).find("is a directory, not an input deck"), std::string::npos);
+  EXPECT_NE(error_of("/dev/null").find("/dev/null: is not a regular file"), std::string::npos) << error_of("/dev/null");
+}
+
+TEST(Deck, ALineThatIsNotKeyEqualsValueIsNamedByItsNumber) {
+  const auto path = write_deck("syntax", "# fine\n[dns]\nre = 8000\n%invalid_line%\n");
+  EXPECT_NE(error_of(path).find(path + ":4: '%invalid_line%' is not `key = value`"), std::string::npos)
+      << error_of(path);
+  EXPECT_NE(error_of(write_deck("syntax2", "= 3\n")).find(":1: '= 3' is not"), std::string::npos);
 }

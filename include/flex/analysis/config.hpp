@@ -43,6 +43,7 @@ struct AnalyzeConfig {
   std::string baselines;
   std::string ensemble_dataset;
   long ensemble_members = 0;  // > 0: snapshot s K + m of ensemble[0] is member m of sample s
+                              // (0 with one file: its `members` attribute; see Inputs::members)
   long first = 0;             // first truth snapshot
   long prediction_first = 0;  // prediction/ensemble sample matching it
   long count = 0;             // samples; 0: as many as the files hold
@@ -67,7 +68,9 @@ struct AnalyzeConfig {
 
   bool wants(const std::string& metric) const { return metrics.count(metric) > 0; }
   bool tiled() const { return protocol == "tiles"; }
-  // Ensemble members per sample: packed, or one per file (0: no ensemble).
+  // Ensemble members per sample as the deck gives it: packed, or one per file
+  // (0: no ensemble; 1 for one file left to its `members` attribute, which
+  // open_inputs reads: Inputs::members is the count the run uses).
   long members_per_sample() const;
   OutputFiles outputs() const;
 };

@@ -21,9 +21,13 @@ void idle_barrier(MPI_Comm comm);
 // Rank 0's string on every rank.
 std::string broadcast(const std::string& value, MPI_Comm comm, int root = 0);
 
-// Runs `check` on rank 0 only (file-system state) and raises the InputError
-// it threw on every rank alike, so no rank is left waiting in a collective.
-void on_root(MPI_Comm comm, const std::function<void()>& check);
+// Runs `work` on every rank; if it threw on any rank, every rank throws the
+// error of the lowest failing rank (an InputError stays one), so no rank goes
+// on to a collective that another has left. The one error path for I/O.
+void agree(MPI_Comm comm, const std::function<void()>& work);
+
+// agree() with `work` run on rank 0 only (file-system state, serial writes).
+void on_root(MPI_Comm comm, const std::function<void()>& work);
 
 // Balanced contiguous share of `count` items: [begin, end) of rank `rank`.
 struct Range {

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 
 namespace flex {
@@ -17,8 +18,14 @@ struct RunSettings {
   std::string device = "cpu";           // cpu | cuda
   bool profile = true;                  // print the region timer table at exit
   bool quiet = false;                   // no informational output on rank 0
+  bool check_finite = true;             // scan the input ranges a run reads for NaN/Inf first
   std::string deck_source = "<defaults>";  // the deck file, for messages
   std::string deck_text;                // the resolved deck, written beside outputs
+  std::map<std::string, std::string> origins;  // key -> where its value came from
+
+  // "<deck file | command line | ... (default)>: key '<key>'": how every
+  // message about one key's value starts, so it blames the right source.
+  std::string about(const std::string& key) const;
 };
 
 void declare_run_keys(DeckSchema& schema);

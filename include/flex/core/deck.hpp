@@ -84,6 +84,8 @@ class Deck {
   std::map<std::string, std::string> values_with_prefix(const std::string& prefix) const;
 
   const std::string& source() const { return source_; }
+  // Every declared key, in declaration order.
+  std::vector<std::string> keys() const;
   // A complete deck that repeats this run: every key, resolved.
   std::string resolved_text() const;
 

@@ -19,6 +19,18 @@ class InputError : public Error {
   using Error::Error;
 };
 
+// A collective resource (a parallel file) released unclosed by an error on
+// one rank marks the process: it must end with MPI_Abort, not a normal
+// MPI_Finalize that would try to close it (see Environment::end_with_error).
+void note_collectives_abandoned();
+bool collectives_abandoned();
+
+// True from the moment mpi::agree raises an error on every rank until the next
+// error is raised: while it unwinds, every rank leaves the same scopes in the
+// same order, so collective closes in destructors still match.
+bool agreed_error_unwinding();
+void set_agreed_error_unwinding(bool agreed);
+
 namespace detail {
 [[noreturn]] void throw_error(const char* file, int line, const std::string& what);
 [[noreturn]] void throw_input_error(const std::string& what);

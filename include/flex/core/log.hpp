@@ -18,6 +18,8 @@ void set_quiet(bool quiet);
 
 void write_info(const std::string& line);
 void write_warn(const std::string& line);
+// "flex: error: <line>" on stderr, even when quiet: the one report of an error all ranks share.
+void write_error(const std::string& line);
 // Printed by whichever rank calls it, tagged with the rank.
 void write_any_rank(const std::string& line);
 

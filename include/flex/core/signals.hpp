@@ -1,7 +1,8 @@
 // Checkpoint-on-signal (WarpX SignalHandling, Slurm --signal=B:USR1@120):
-// used by `flex train` and `flex dns`; every rank installs the handler (an unhandled SIGTERM would kill it), rank
-// 0's flag decides, broadcast at a step boundary, so all ranks checkpoint at
-// the same step and stop.
+// used by `flex train` and `flex dns`; every rank installs the handler (an
+// unhandled SIGTERM would kill it), and the flags are combined over the ranks
+// at a step boundary, so a signal to any one rank makes all of them
+// checkpoint at the same step and stop.
 #pragma once
 
 #include <mpi.h>
@@ -17,7 +18,7 @@ class SignalWatch {
   SignalWatch(const SignalWatch&) = delete;
   SignalWatch& operator=(const SignalWatch&) = delete;
 
-  // Collective: the signal rank 0 received since the last clear (0: none).
+  // Collective: the largest signal number any rank received since the last clear (0: none).
   int poll(MPI_Comm comm) const;
   void clear();
 };

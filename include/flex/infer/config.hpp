@@ -56,12 +56,8 @@ struct InferConfig {
   data::ReScaling re_scaling = data::ReScaling::Reference;
   std::string output;      // prediction file, resolved against run.output_dir
 
-  // Where the values of the keys checked when the job runs came from
-  // (Deck::where): those checks need the input file or the network.
-  std::map<std::string, std::string> origin;
-
-  // "<deck or command line>: key '<key>'": how every message about a key starts.
-  std::string about(const std::string& key) const;
+  // run.about(key): how every message about a key starts.
+  std::string about(const std::string& key) const { return run.about(key); }
   // The required keys left empty (infer.input, infer.checkpoint).
   std::vector<std::string> missing_inputs() const;
   // InputError naming the first of missing_inputs(), if any.

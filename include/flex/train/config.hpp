@@ -31,6 +31,7 @@ void declare_keys(DeckSchema& schema);
 // "command line: data.valid_snapshots") start the messages about them.
 struct DataSplit {
   std::vector<std::string> files;
+  std::string files_key;     // data.files | data.valid_files: the key the files came from
   std::string files_origin;
   std::string snapshots;  // even | odd | all | a:b[:s],... (resolved once the snapshot count is known)
   std::string snapshots_origin;
@@ -52,7 +53,9 @@ struct TrainConfig {
   model::BackboneConfig backbone;  // n_cond_scalars follow the data.* conditioning
   DataConfig data;
   FlexTrainOptions model_options;  // loss, validation sampling, InfoNCE
-  TrainOptions trainer_options;    // its seed, output_dir and init_from repeat run.* and model.init_from
+  // Its seed, output_dir, overwrite and init_from repeat run.* and
+  // model.init_from; its deck_path / deck_text are deck_path() and run.deck_text.
+  TrainOptions trainer_options;
   // model.*, unet.*, uvit.* as resolved (model.cond_scalars as built, no
   // model.init_from): the network half of the export's sidecar.
   std::map<std::string, std::string> model_keys;

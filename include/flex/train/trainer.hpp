@@ -17,6 +17,9 @@
 // uninterrupted one bit for bit on the CPU.
 // A run resumes from a checkpoint (`restart`), or starts fresh from rank 0's
 // weights: the model's own initialisation, or the state dict `init_from`.
+// It writes into output_dir only when that holds nothing of another run, is
+// the run it resumes, or `overwrite` is set (train/start.hpp). A run whose
+// final EMA weights are not finite fails instead of exporting them.
 #pragma once
 
 #include <ATen/core/Tensor.h>
@@ -83,6 +86,10 @@ struct TrainOptions {
   std::int64_t checkpoint_every = 1000;  // steps (0: only at the end and on signals)
   int keep_checkpoints = 3;
   std::string restart = "auto";          // auto | none | <checkpoint directory>
+  // A resume whose checkpoint differs from these options in run.seed,
+  // optim.name or the model keys is an error unless this says the change is
+  // intended (then a warning per difference).
+  bool restart_override = false;
   std::int64_t max_bad_steps = 5;
   double lr_backoff = 0.5;
   std::int64_t log_every = 10;
@@ -92,7 +99,13 @@ struct TrainOptions {
   std::string export_name = "flex_ema.pt";  // final EMA weights, reference format ("" = none)
   std::optional<model::CheckpointInfo> export_info;  // written beside the export as <stem>.json
   std::string init_from;                 // state dict a fresh run starts from ("" = the model's own initialisation)
-  bool overwrite = false;
+  bool overwrite = false;                // replace another run's outputs in output_dir
+  // Written (rank 0, atomically) once the run has started: after the
+  // start/restart checks pass, never by a run that fails before its first step.
+  std::string deck_path;                 // "" = none
+  std::string deck_text;
+  // Deck key -> where its value came from ("command line", the deck file), for messages.
+  std::map<std::string, std::string> origins;
 };
 
 struct TrainResult {

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "flex/comm/runtime.hpp"
+#include "flex/core/collectives.hpp"
 #include "flex/core/config.hpp"
 #include "flex/core/deck.hpp"
 #include "flex/core/environment.hpp"
@@ -81,13 +82,13 @@ int init(const RunContext& ctx) {
   const auto c = model::model_config_from_deck(ctx.deck);
   const bool overwrite = run.overwrite;
   const auto& path = ctx.args[1];
-  output::ensure_writable(path, overwrite);
+  mpi::on_root(ctx.env.comm(), [&] { output::ensure_writable(path, overwrite); });
   auto net = model::build_flex(c, derive_seed(run.seed, Stream::kModelInit, {}));
   if (!c.init_from.empty()) model::load_checkpoint(*net, c.init_from);
-  if (ctx.env.is_root()) {
+  mpi::on_root(ctx.env.comm(), [&] {
     model::save_checkpoint(*net, path, overwrite);
     output::write_text_atomic(output::resolved_deck_path(path), run.deck_text);
-  }
+  });
   log::info("init: ", model::describe(c), ", ", model::count_parameters(*net), " parameters -> ", path);
   return 0;
 }
