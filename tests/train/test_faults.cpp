@@ -16,7 +16,6 @@
 #include "tiny_training.hpp"
 
 using namespace flex;
-using flex::tiny::input_error;
 using flex::tiny::on_rank0;
 namespace fs = std::filesystem;
 
@@ -61,7 +60,7 @@ TEST(TrainFaults, AnotherRunsDirectoryIsRefusedUnlessResumedOrOverwritten) {
   fresh.origins["train.restart"] = "command line";
   {
     tiny::TinyTrainModel m;
-    const std::string e = input_error([&] { train_in(fresh, m, d); });
+    const std::string e = flex::testing::rejection([&] { train_in(fresh, m, d); });
     EXPECT_TRUE(matches(e, "holds the outputs of another run \\(checkpoints/chk00000002, checkpoints/chk00000004, "
                            "metrics.jsonl, train.deck.ini, flex_ema.pt\\)"))
         << e;
@@ -80,7 +79,7 @@ TEST(TrainFaults, AnotherRunsDirectoryIsRefusedUnlessResumedOrOverwritten) {
     auto other = first;
     other.restart = elsewhere + "/checkpoints/chk00000004";
     tiny::TinyTrainModel m;
-    EXPECT_TRUE(matches(input_error([&] { train_in(other, m, d); }), "resumes a checkpoint of another directory"));
+    EXPECT_TRUE(matches(flex::testing::rejection([&] { train_in(other, m, d); }), "resumes a checkpoint of another directory"));
   }
   EXPECT_EQ(tiny::file_bytes(dir + "/flex_ema.pt"), model_before);
 
@@ -121,7 +120,7 @@ TEST(TrainFaults, AutoWithoutACheckpointReplacesOnlyLogs) {
   // A finished model without checkpoints would be lost: refused.
   o.export_name = "flex_ema.pt";
   on_rank0([&] { tiny::write_bytes(dir + "/flex_ema.pt", "weights"); });
-  const std::string e = input_error([&] { train::plan_start(o, MPI_COMM_WORLD); });
+  const std::string e = flex::testing::rejection([&] { train::plan_start(o, MPI_COMM_WORLD); });
   EXPECT_TRUE(matches(e, "finds no checkpoint there to resume.*; set run.overwrite = true to replace that run")) << e;
   o.overwrite = true;
   EXPECT_TRUE(train::plan_start(o, MPI_COMM_WORLD).replaces_run);
@@ -147,7 +146,7 @@ TEST(TrainFaults, FullDiskCheckpointIsAnInputErrorAndKeepsTheEarlierOnes) {
   c.state.step = 4;
   c.state.epoch = 2;
   // ema.pt lands on /dev/full: every write to it fails with ENOSPC, as on a full disk.
-  const std::string e = input_error([&] {
+  const std::string e = flex::testing::rejection([&] {
     store.write(4, [&](const std::string& tmp) {
       fs::create_symlink("/dev/full", tmp + "/ema.pt");
       train::write_checkpoint(tmp, c);
@@ -163,7 +162,7 @@ TEST(TrainFaults, FullDiskCheckpointIsAnInputErrorAndKeepsTheEarlierOnes) {
   EXPECT_TRUE(fs::exists("/dev/full"));  // a failed write removes only a regular file
 
   // Straight onto /dev/full: the same message, with the free space.
-  const std::string direct = input_error([] { train::write_file_checked("/dev/full", "bytes", "the checkpoint"); });
+  const std::string direct = flex::testing::rejection([] { train::write_file_checked("/dev/full", "bytes", "the checkpoint"); });
   EXPECT_TRUE(matches(direct, "^/dev/full: cannot write the checkpoint \\(disk full or over quota\\?")) << direct;
   EXPECT_TRUE(fs::exists("/dev/full"));
   fs::remove_all(dir);
@@ -182,7 +181,7 @@ TEST(TrainFaults, CheckpointAndExportFailuresReachEveryRank) {
   o.deck_path = dir + "/train.deck.ini";
   {
     tiny::TinyTrainModel m;
-    const std::string e = input_error([&] { train_in(o, m, d); });
+    const std::string e = flex::testing::rejection([&] { train_in(o, m, d); });
     EXPECT_TRUE(matches(e, "checkpoints: cannot create the checkpoint directory")) << e;
   }
   // The export's folder is a file: the export fails on every rank, nothing is left half-written.
@@ -195,7 +194,7 @@ TEST(TrainFaults, CheckpointAndExportFailuresReachEveryRank) {
   o2.export_name = "sub/flex_ema.pt";
   {
     tiny::TinyTrainModel m;
-    const std::string e = input_error([&] { train_in(o2, m, d); });
+    const std::string e = flex::testing::rejection([&] { train_in(o2, m, d); });
     EXPECT_TRUE(matches(e, "sub/\\.flex_ema\\.pt\\.tmp[0-9]+: cannot create the exported EMA weights")) << e;
   }
 }
@@ -209,7 +208,7 @@ TEST(TrainFaults, ResolvedDeckIsWrittenOnlyWhenTheRunStarts) {
   o.restart = dir + "/checkpoints/chk00000009";  // no such checkpoint
   {
     tiny::TinyTrainModel m;
-    EXPECT_TRUE(matches(input_error([&] { train_in(o, m, d); }), "chk00000009 is not a checkpoint"));
+    EXPECT_TRUE(matches(flex::testing::rejection([&] { train_in(o, m, d); }), "chk00000009 is not a checkpoint"));
   }
   EXPECT_FALSE(fs::exists(o.deck_path));
   o.restart = "auto";
@@ -225,7 +224,7 @@ TEST(TrainFaults, NonFiniteFinalEmaWeightsFailTheRun) {
   o.export_name = "flex_ema.pt";
   tiny::TinyTrainModel m;
   m.poison_buffer_at = 2;  // every loss stays finite; the buffer, and so the EMA, does not
-  const std::string e = input_error([&] { train_in(o, m, d); });
+  const std::string e = flex::testing::rejection([&] { train_in(o, m, d); });
   EXPECT_TRUE(matches(e, "the EMA weights are not finite at step 4.*nothing was exported")) << e;
   EXPECT_FALSE(fs::exists(dir + "/flex_ema.pt"));
   EXPECT_FALSE(fs::exists(dir + "/checkpoints/chk00000004"));

@@ -17,7 +17,6 @@
 #include "tiny_training.hpp"
 
 using namespace flex;
-using flex::tiny::input_error;
 using flex::tiny::on_rank0;
 namespace fs = std::filesystem;
 
@@ -67,7 +66,7 @@ class Restart : public ::testing::Test {
     o.deck_text = "train.steps = 6\n";
     if (change) change(o);
     tiny::TinyTrainModel m;
-    const std::string e = input_error([&] { EXPECT_EQ(train_in(o, m, data_).steps_done, 6); });
+    const std::string e = flex::testing::rejection([&] { EXPECT_EQ(train_in(o, m, data_).steps_done, 6); });
     if (!e.empty()) {
       EXPECT_EQ(m.calls, 0) << "trained before refusing the checkpoint";
       EXPECT_FALSE(fs::exists(o.deck_path)) << "a refused resume wrote the resolved deck";

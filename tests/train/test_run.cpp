@@ -17,7 +17,6 @@
 #include "tiny_training.hpp"
 
 using namespace flex;
-using flex::tiny::input_error;
 using flex::tiny::on_rank0;
 namespace fs = std::filesystem;
 
@@ -70,7 +69,7 @@ void expect_nothing_written(const train::TrainConfig& c) {
 TEST(TrainRun, NonFiniteTrainingDataIsRefusedBeforeTheFirstStep) {
   Files f;
   const auto c = config(tiny::shared_dir("run_nan"), {"data.files=" + f.dir + "/nan.h5"});
-  const std::string e = input_error([&] { train::run(c, MPI_COMM_WORLD); });
+  const std::string e = flex::testing::rejection([&] { train::run(c, MPI_COMM_WORLD); });
   EXPECT_TRUE(matches(e, "nan.h5: snapshot 3, channel 0 holds NaN or infinite values \\(1 in the snapshots .*, the "
                          "first at row 5, column 7; command line: key 'data.files'\\)"))
       << e;
@@ -83,7 +82,7 @@ TEST(TrainRun, NonFiniteValidationDataNamesItsKey) {
   Files f;
   const auto c = config(tiny::shared_dir("run_nan_valid"),
                         {"data.files=" + f.dir + "/good.h5", "data.valid_files=" + f.dir + "/nan.h5"});
-  const std::string e = input_error([&] { train::run(c, MPI_COMM_WORLD); });
+  const std::string e = flex::testing::rejection([&] { train::run(c, MPI_COMM_WORLD); });
   EXPECT_TRUE(matches(e, "nan.h5: snapshot 3, channel 0 .*validation reads.*key 'data.valid_files'.*data.valid_snapshots"))
       << e;
   expect_nothing_written(c);
@@ -99,7 +98,7 @@ TEST(TrainRun, FailedRestartWritesNoDeckAndAnotherRunIsRefusedFirst) {
   Files f;
   const std::string out = tiny::shared_dir("run_restart");
   const auto bad = config(out, {"data.files=" + f.dir + "/good.h5", "train.restart=" + out + "/checkpoints/chk00000009"});
-  EXPECT_TRUE(matches(input_error([&] { train::run(bad, MPI_COMM_WORLD); }), "chk00000009 is not a checkpoint"));
+  EXPECT_TRUE(matches(flex::testing::rejection([&] { train::run(bad, MPI_COMM_WORLD); }), "chk00000009 is not a checkpoint"));
   expect_nothing_written(bad);
 
   const auto good = config(out, {"data.files=" + f.dir + "/good.h5"});
@@ -107,7 +106,7 @@ TEST(TrainRun, FailedRestartWritesNoDeckAndAnotherRunIsRefusedFirst) {
   EXPECT_TRUE(fs::exists(good.deck_path()));
   // A new run into the finished one: refused, before the (bad) data are even read.
   const auto again = config(out, {"data.files=" + f.dir + "/nan.h5", "train.restart=none"});
-  const std::string e = input_error([&] { train::run(again, MPI_COMM_WORLD); });
+  const std::string e = flex::testing::rejection([&] { train::run(again, MPI_COMM_WORLD); });
   EXPECT_TRUE(matches(e, "run.output_dir = " + out + " \\(command line\\): holds the outputs of another run.*"
                          "train.restart = none \\(command line\\) starts a new run"))
       << e;

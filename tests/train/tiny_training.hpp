@@ -18,6 +18,7 @@
 #include "flex/core/error.hpp"
 #include "flex/data/dataset.hpp"
 #include "flex/train/trainer.hpp"
+#include "test_deck.hpp"
 
 namespace flex::tiny {
 
@@ -79,20 +80,6 @@ inline std::string file_bytes(const std::string& path) {
 
 inline void write_bytes(const std::string& path, const std::string& bytes) {
   std::ofstream(path, std::ios::binary | std::ios::trunc) << bytes;
-}
-
-// The InputError message of `fn`, or "" if it returned. Any other exception fails the test.
-template <class Fn>
-std::string input_error(Fn&& fn) {
-  try {
-    fn();
-  } catch (const InputError& e) {
-    return e.what();
-  } catch (const std::exception& e) {
-    ADD_FAILURE() << "not an InputError: " << e.what();
-    return e.what();
-  }
-  return "";
 }
 
 struct TinyData {
