@@ -217,14 +217,14 @@ RunSummary run_dns_simulation(const RunConfig& c, MPI_Comm comm) {
   };
   while (state.next_snapshot < count) {
     const Diagnostics d = solver.diagnostics();
-    FLEX_CHECK(std::isfinite(d.energy) && std::isfinite(d.max_speed),
+    FLEX_REQUIRE(std::isfinite(d.energy) && std::isfinite(d.max_speed),
                "the solution blew up at step " << state.step << ", t = " << state.t << ": lower dns.dt / dns.cfl");
     const double target = state.t0 + state.next_snapshot * c.snapshot_interval;
     double dt = c.adaptive_dt ? adaptive_dt(c, physics, d, h) : fixed_dt;
     const bool lands = state.t + dt * (1.0 + 1e-6) >= target;
     if (lands) dt = target - state.t;
     const double cfl = cfl_number(d, dt, h);
-    FLEX_CHECK(cfl <= kRk3CflLimit, "CFL " << cfl << " above the RK3 limit √3 at step " << state.step << ", t = "
+    FLEX_REQUIRE(cfl <= kRk3CflLimit, "CFL " << cfl << " above the RK3 limit √3 at step " << state.step << ", t = "
                                            << state.t << ": lower dns.dt or use dns.dt_mode=cfl");
     if (state.step % c.diagnostics_interval == 0)
       state.diagnostics.push_back({double(state.step), state.t, d.energy, d.enstrophy, d.max_vorticity, cfl, dt});

@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "flex/core/error.hpp"
+#include "flex/core/output.hpp"
 
 namespace flex::train {
 
@@ -20,6 +21,7 @@ nlohmann::ordered_json metric_value(double v) {
 }  // namespace
 
 void MetricsLog::open(const std::string& path, bool append) {
+  path_ = path;
   out_.open(path, append ? std::ios::app : std::ios::trunc);
   FLEX_REQUIRE(out_.is_open(), path << ": cannot open for writing (is run.output_dir writable?)");
 }
@@ -31,6 +33,7 @@ void MetricsLog::write(std::int64_t step, const log::Fields& fields) {
   for (const auto& [key, value] : fields) record[key] = metric_value(value);
   out_ << record.dump() << "\n";
   out_.flush();  // a killed run keeps every record so far
+  if (!out_.good()) output::write_failed(path_, "cannot append the training record of step " + std::to_string(step));
 }
 
 }  // namespace flex::train

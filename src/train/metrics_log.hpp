@@ -14,9 +14,11 @@ class MetricsLog {
  public:
   // Call on the writing rank only; the others never open and write nothing.
   void open(const std::string& path, bool append);
+  // A failed append (a full disk) is an InputError: records are never dropped silently.
   void write(std::int64_t step, const log::Fields& fields);
 
  private:
+  std::string path_;
   std::ofstream out_;
 };
 

@@ -135,7 +135,7 @@ struct Trainer::State {
 
   void record(std::int64_t step, const log::Fields& fields) {
     for (const auto& [k, v] : fields) result.last[k] = v;
-    metrics.write(step, fields);
+    mpi::on_root(mpi, [&] { metrics.write(step, fields); });  // a failed append stops every rank
   }
 
   // ---- where a run starts ----------------------------------------------------
