@@ -17,6 +17,7 @@ using detail::H5Handle;
 struct FieldReader::Impl {
   std::string path, dataset;
   MPI_Comm comm;
+  detail::CloseGuard guard;
   H5Handle file, dset;
   FieldShape shape;
   int rank = 4;  // 4: [N,C,H,W]; 3: [T,H,W] seen as C = 1
@@ -48,6 +49,7 @@ FieldReader::FieldReader(const std::string& path, MPI_Comm comm, const std::stri
                path << ": is " << (std::filesystem::is_directory(path) ? "a directory" : "not a regular file")
                     << ", not an HDF5 field file");
   FLEX_REQUIRE(H5Fis_hdf5(path.c_str()) > 0, path << ": not an HDF5 file");
+  m.guard = detail::CloseGuard(comm);
   // A truncated or damaged file fails here (or in the first read) on some ranks or all: agreed.
   mpi::agree(comm, [&] {
     auto fapl = detail::mpio_file_access(comm, path);
@@ -84,7 +86,7 @@ FieldReader::FieldReader(const std::string& path, MPI_Comm comm, const std::stri
 }
 
 FieldReader::~FieldReader() {
-  if (impl_ && detail::abandoning(impl_->comm)) impl_->dset.release(), impl_->file.release();
+  if (impl_ && impl_->guard.abandoning()) impl_->dset.release(), impl_->file.release();
 }
 FieldReader::FieldReader(FieldReader&&) noexcept = default;
 FieldReader& FieldReader::operator=(FieldReader&&) noexcept = default;

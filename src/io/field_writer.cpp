@@ -17,6 +17,7 @@ using detail::H5Handle;
 struct FieldWriter::Impl {
   std::string path, tmp_path;
   MPI_Comm comm;
+  detail::CloseGuard guard;
   int rank = 0;
   FieldShape shape;
   WriterOptions options;
@@ -40,6 +41,7 @@ FieldWriter::FieldWriter(const std::string& path, MPI_Comm comm, const FieldShap
                path << ": " << options.channel_names.size() << " channel names for " << shape.c << " channels");
   mpi::on_root(comm, [&] { output::ensure_writable(path, options.overwrite); });
   m.tmp_path = mpi::broadcast(output::temporary_for(path), comm);
+  m.guard = detail::CloseGuard(comm);
 
   // A create can fail on one rank only (its file system view): agreed, so all stop together.
   mpi::agree(comm, [&] {
@@ -67,12 +69,13 @@ FieldWriter::~FieldWriter() {
   if (!impl_ || impl_->closed) return;
   // Abandoned (an error is unwinding): drop the partial file, keep any old one.
   auto& m = *impl_;
-  if (detail::abandoning(m.comm)) {
+  const bool abandoned = m.guard.abandoning();
+  if (abandoned) {
     m.dset.release(), m.file.release();
   } else {
     m.dset.reset(), m.file.reset();
   }
-  if (m.rank == 0 || detail::abandoning(m.comm)) {  // an abandoning rank may be the only one left to clean up
+  if (m.rank == 0 || abandoned) {  // an abandoning rank may be the only one left to clean up
     std::error_code ec;
     std::filesystem::remove(m.tmp_path, ec);
   }

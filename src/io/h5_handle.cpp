@@ -1,15 +1,46 @@
 #include "h5_handle.hpp"
 
+#include <chrono>
 #include <exception>
+#include <thread>
 
 namespace flex::io::detail {
 
-bool abandoning(MPI_Comm comm) {
-  if (std::uncaught_exceptions() == 0 || agreed_error_unwinding()) return false;
+CloseGuard::CloseGuard(MPI_Comm comm) {
   int size = 1;
-  MPI_Comm_size(comm, &size);  // unchecked: this runs while an error unwinds
-  if (size == 1) return false;
+  FLEX_CHECK_MPI(MPI_Comm_size(comm, &size));
+  if (size > 1) FLEX_CHECK_MPI(MPI_Comm_dup(comm, &comm_));
+}
+
+CloseGuard::~CloseGuard() {
+  if (comm_ != MPI_COMM_NULL) MPI_Comm_free(&comm_);  // unchecked: may run while an error unwinds
+}
+
+CloseGuard& CloseGuard::operator=(CloseGuard&& o) noexcept {
+  if (this != &o) {
+    if (comm_ != MPI_COMM_NULL) MPI_Comm_free(&comm_);
+    comm_ = o.comm_;
+    o.comm_ = MPI_COMM_NULL;
+  }
+  return *this;
+}
+
+bool CloseGuard::abandoning() {
+  if (std::uncaught_exceptions() == 0 || agreed_error_unwinding() || comm_ == MPI_COMM_NULL) return false;
+  // Every rank destroying this file now? (They unwind the same scopes in the same order if so.)
+  constexpr double kWaitSeconds = 2.0;
+  MPI_Request request;
+  int all_here = 0;
+  if (MPI_Ibarrier(comm_, &request) == MPI_SUCCESS) {
+    const auto until = std::chrono::steady_clock::now() + std::chrono::duration<double>(kWaitSeconds);
+    while (!all_here && std::chrono::steady_clock::now() < until) {
+      if (MPI_Test(&request, &all_here, MPI_STATUS_IGNORE) != MPI_SUCCESS) break;
+      if (!all_here) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+  }
+  if (all_here) return false;
   note_collectives_abandoned();
+  comm_ = MPI_COMM_NULL;  // its barrier is still pending: never freed
   return true;
 }
 

@@ -45,11 +45,28 @@ class H5Handle {
   Closer closer_ = nullptr;
 };
 
-// True while an exception unwinds through a multi-rank file: closing it is
-// collective, and the other ranks may never join (they wait elsewhere, or
-// have failed too), so its handles are released unclosed; the job then ends
-// through MPI_Abort (app/cli.cpp), which does not close them either.
-bool abandoning(MPI_Comm comm);
+// The communicator a parallel file keeps for its error path: a duplicate of
+// the file's (MPI_COMM_NULL on one rank), so nothing else can match it.
+class CloseGuard {
+ public:
+  CloseGuard() = default;
+  explicit CloseGuard(MPI_Comm comm);
+  ~CloseGuard();
+  CloseGuard(CloseGuard&& o) noexcept : comm_(o.comm_) { o.comm_ = MPI_COMM_NULL; }
+  CloseGuard& operator=(CloseGuard&& o) noexcept;
+  CloseGuard(const CloseGuard&) = delete;
+  CloseGuard& operator=(const CloseGuard&) = delete;
+
+  // True while an exception unwinds and not every rank of the file is here
+  // within a moment: closing is collective, and ranks that wait elsewhere
+  // would never join, so the handles are to be released unclosed (the job
+  // then ends through MPI_Abort, app/cli.cpp). When all ranks are unwinding
+  // the same scope (an error raised alike everywhere), they close together.
+  bool abandoning();
+
+ private:
+  MPI_Comm comm_ = MPI_COMM_NULL;
+};
 
 // HDF5's own error stack printing is replaced by our one-line messages.
 void silence_hdf5_errors();
