@@ -33,6 +33,18 @@ void idle_barrier(MPI_Comm comm) {
   }
 }
 
+bool barrier_within(MPI_Comm comm, double seconds) {
+  MPI_Request request;
+  if (MPI_Ibarrier(comm, &request) != MPI_SUCCESS) return false;
+  const auto until = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
+  for (int done = 0;;) {
+    if (MPI_Test(&request, &done, MPI_STATUS_IGNORE) != MPI_SUCCESS) return false;
+    if (done) return true;
+    if (std::chrono::steady_clock::now() >= until) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+}
+
 double sum(double local, MPI_Comm comm) { return reduce(local, MPI_DOUBLE, MPI_SUM, comm); }
 double max(double local, MPI_Comm comm) { return reduce(local, MPI_DOUBLE, MPI_MAX, comm); }
 double min(double local, MPI_Comm comm) { return reduce(local, MPI_DOUBLE, MPI_MIN, comm); }

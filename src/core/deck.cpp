@@ -250,8 +250,8 @@ Deck Deck::parse(const DeckSchema& schema, const std::string& deck_path, const s
     } catch (const po::multiple_occurrences& e) {
       FLEX_REQUIRE(false, deck_path << ": key '" << e.get_option_name() << "' given more than once");
     } catch (const po::error&) {
-      // Not e.what(): Boost 1.74 loops forever substituting a placeholder such
-      // as %invalid_line% that occurs in the line itself (found by tests/fuzz).
+      // Not e.what(): Boost 1.74 loops forever when the quoted line itself
+      // holds one of its %name% tokens, e.g. %invalid_line% (found by tests/fuzz).
       FLEX_REQUIRE(false, deck_path << ": cannot be read as `key = value` lines");
     }
   }

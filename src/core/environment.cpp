@@ -1,12 +1,11 @@
 #include "flex/core/environment.hpp"
 
 #include <Kokkos_Core.hpp>
-#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <functional>
-#include <thread>
 
+#include "flex/core/collectives.hpp"
 #include "flex/core/error.hpp"
 #include "flex/core/log.hpp"
 
@@ -60,16 +59,7 @@ int Environment::end_with_error(int exit_code, const std::string& message) const
   }
   // Did every rank fail? An error raised alike on all ranks (a deck value,
   // an agreed I/O failure) reaches this point on each within milliseconds.
-  constexpr double kWaitSeconds = 2.0;
-  MPI_Request request;
-  int all_failed = 0;
-  if (MPI_Ibarrier(error_comm_, &request) == MPI_SUCCESS) {
-    const auto until = std::chrono::steady_clock::now() + std::chrono::duration<double>(kWaitSeconds);
-    while (!all_failed && std::chrono::steady_clock::now() < until) {
-      if (MPI_Test(&request, &all_failed, MPI_STATUS_IGNORE) != MPI_SUCCESS) break;
-      if (!all_failed) std::this_thread::sleep_for(std::chrono::milliseconds(2));
-    }
-  }
+  const bool all_failed = mpi::barrier_within(error_comm_, 2.0);
   if (all_failed) {
     // Same message everywhere (its hash agrees) and no file left open: a normal end.
     const long hash = static_cast<long>(std::hash<std::string>{}(message) >> 1);

@@ -1,8 +1,8 @@
 #include "h5_handle.hpp"
 
-#include <chrono>
 #include <exception>
-#include <thread>
+
+#include "flex/core/collectives.hpp"
 
 namespace flex::io::detail {
 
@@ -28,16 +28,7 @@ CloseGuard& CloseGuard::operator=(CloseGuard&& o) noexcept {
 bool CloseGuard::abandoning() {
   if (std::uncaught_exceptions() == 0 || agreed_error_unwinding() || comm_ == MPI_COMM_NULL) return false;
   // Every rank destroying this file now? (They unwind the same scopes in the same order if so.)
-  constexpr double kWaitSeconds = 2.0;
-  MPI_Request request;
-  int all_here = 0;
-  if (MPI_Ibarrier(comm_, &request) == MPI_SUCCESS) {
-    const auto until = std::chrono::steady_clock::now() + std::chrono::duration<double>(kWaitSeconds);
-    while (!all_here && std::chrono::steady_clock::now() < until) {
-      if (MPI_Test(&request, &all_here, MPI_STATUS_IGNORE) != MPI_SUCCESS) break;
-      if (!all_here) std::this_thread::sleep_for(std::chrono::milliseconds(1));
-    }
-  }
+  const bool all_here = mpi::barrier_within(comm_, 2.0);
   if (all_here) return false;
   note_collectives_abandoned();
   comm_ = MPI_COMM_NULL;  // its barrier is still pending: never freed

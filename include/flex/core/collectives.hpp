@@ -18,6 +18,10 @@ long sum(long local, MPI_Comm comm);
 // that a rank working alone meanwhile keeps every core it shares with them
 // (MPI_Barrier busy-waits in Open MPI).
 void idle_barrier(MPI_Comm comm);
+// True if every rank of `comm` reaches this barrier within `seconds`; false
+// (the barrier left pending) otherwise. For error paths, so MPI failures are
+// a false, not an exception.
+bool barrier_within(MPI_Comm comm, double seconds);
 // Rank 0's string on every rank.
 std::string broadcast(const std::string& value, MPI_Comm comm, int root = 0);
 
