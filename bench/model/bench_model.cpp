@@ -1,15 +1,21 @@
-// FLEX cost per 256² patch on CPU: a training step (forward + backward, L1 v
-// loss) and 2-step DDIM sampling, at 1 and 2 threads; peak memory; the
-// overhead ratio = time of a profiled step / time of its convolutions and
-// matrix products (LibTorch's profiler); and a roofline: the convolutions'
-// FLOPs over the best fp32 rate measured on this machine in the same run.
-//   bench_model [size=S] [tasks=sr] [img=256] [batch=1] [reps=2] [threads=1,2]
-// Reference bar (authors' PyTorch, 2 threads, FLEX-S, one 256² patch):
-// 6.0 s per training step, 3.6 s for 2-step sampling.
+// FLEX cost per 256² patch on CPU, in every precision x memory layout
+// (run.precision, run.memory_format): a training step (forward, backward,
+// AdamW update, as the authors' harness times theirs) and 2-step DDIM
+// sampling; each as a time and as a fraction of this host's attainable rate
+// measured in the same run (the best of sgemm and the 3x3 convolution in both
+// layouts, per precision); the peak RSS of each configuration (each runs in a
+// fresh child process); the overhead ratio = step time / its convolution and
+// matrix-product time (LibTorch's profiler); the CPU features seen.
+//   bench_model [size=S] [tasks=sr] [img=256] [batch=1] [reps=3] [threads=2]
+//               [precision=fp32,bf16] [layout=nchw,nhwc] [profile=0|1]
+//               [reference_train=S reference_sample=S]  (authors' times, same sitting)
+// The authors' code on the same host (../shared/peer-bench, 2 threads, FLEX-S
+// SR, one 256² patch) measured 5.8-6.6 s per training step, 3.0-3.5 s sampling.
 #include <torch/csrc/autograd/profiler_legacy.h>
 #include <torch/torch.h>
 
 #include <algorithm>
+#include <cmath>
 #include <chrono>
 #include <cstdio>
 #include <functional>
@@ -17,11 +23,17 @@
 #include <set>
 #include <sstream>
 #include <string>
+#include <unistd.h>
+#include <memory>
+#include <stdexcept>
+#include <vector>
 
 #include "flex/core/system_info.hpp"
 #include "flex/diffusion/loss.hpp"
 #include "flex/diffusion/sampler.hpp"
+#include "flex/model/compute.hpp"
 #include "flex/model/flex.hpp"
+#include "flex/train/optimizer.hpp"
 
 using namespace flex;
 using Clock = std::chrono::steady_clock;
@@ -29,13 +41,18 @@ using Clock = std::chrono::steady_clock;
 namespace {
 
 std::map<std::string, std::string> parse_args(int argc, char** argv) {
-  std::map<std::string, std::string> a{{"size", "S"}, {"tasks", "sr"}, {"img", "256"},   {"batch", "1"},
-                                       {"reps", "2"}, {"threads", "1,2"}};
+  std::map<std::string, std::string> a{
+      {"size", "S"},      {"tasks", "sr"},      {"img", "256"},  {"batch", "1"},          {"reps", "3"},
+      {"threads", "2"},   {"precision", "fp32,bf16"},            {"layout", "nchw,nhwc"}, {"profile", "0"},
+      {"reference_train", "0"}, {"reference_sample", "0"},       {"child", "0"}};
   for (int i = 1; i < argc; ++i) {
     const std::string w = argv[i];
     const auto eq = w.find('=');
     if (eq == std::string::npos || !a.count(w.substr(0, eq))) {
-      std::fprintf(stderr, "usage: bench_model [size=S] [tasks=sr] [img=256] [batch=1] [reps=2] [threads=1,2]\n");
+      std::fprintf(stderr,
+                   "usage: bench_model [size=S] [tasks=sr] [img=256] [batch=1] [reps=3] [threads=2] "
+                   "[precision=fp32,bf16] [layout=nchw,nhwc] [profile=0|1] [reference_train=S] "
+                   "[reference_sample=S]\n");
       std::exit(2);
     }
     a[w.substr(0, eq)] = w.substr(eq + 1);
@@ -133,139 +150,229 @@ void print_top_self_times(const torch::autograd::profiler::thread_event_lists& l
 
 struct Step {
   model::Flex net;
+  model::Precision precision = model::Precision::FP32;
   torch::Tensor r, low, cond;
   std::vector<std::uint64_t> seeds;
+  std::unique_ptr<train::Optimizer> optimizer;
 
   double train_step() {
     const auto t0 = Clock::now();
     net->train();
-    net->zero_grad();
+    optimizer->zero_grad();
     const auto draw = diffusion::draw_noise(r, seeds);
     const auto batch = diffusion::add_noise(r, draw, {}, diffusion::Parameterisation::V);
-    const auto out = net->forward(batch.z_t, draw.t, cond, Task::SuperResolution, low);
-    diffusion::diffusion_loss(out, batch, {}).backward();
+    at::Tensor out;
+    {
+      model::AutocastScope autocast(precision, c10::DeviceType::CPU);
+      out = net->forward(batch.z_t, draw.t, cond, Task::SuperResolution, low);
+    }
+    diffusion::diffusion_loss(out.to(at::kFloat), batch, {}).backward();
+    optimizer->step(2e-4);
     return seconds_since(t0);
   }
   double sample_2steps() {
     const auto t0 = Clock::now();
     net->eval();
     torch::NoGradGuard no_grad;
-    diffusion::sample(net->denoiser(Task::SuperResolution, low, cond), torch::randn_like(r), low, {});
+    model::AutocastScope autocast(precision, c10::DeviceType::CPU);
+    const auto denoise = net->denoiser(Task::SuperResolution, low, cond);
+    diffusion::sample([&](const at::Tensor& z, const at::Tensor& t) { return denoise(z, t).to(at::kFloat); },
+                      torch::randn_like(r), low, {});
     return seconds_since(t0);
   }
 };
 
-// Achieved GFLOP/s of one 64->64 3x3 convolution at img² (forward), of the
-// matrix product im2col would turn it into, and of a square 2048² sgemm.
-// Returns the best: the machine's attainable fp32 rate for the roofline.
-double probe_kernels(std::int64_t img) {
+// Achieved GFLOP/s of one 64->64 3x3 convolution at img² (forward) in both
+// layouts, and of a square 2048² matrix product, in `dtype`. Returns the
+// best: the machine's attainable rate in that precision.
+double probe_kernels(std::int64_t img, at::ScalarType dtype) {
   torch::NoGradGuard no_grad;
-  const auto x = torch::randn({1, 64, img, img});
-  const auto w = torch::randn({64, 64, 3, 3});
-  const auto a = torch::randn({64, 576}), b = torch::randn({576, img * img});
+  const auto o = torch::TensorOptions().dtype(dtype);
+  const auto x = torch::randn({1, 64, img, img}, o);
+  const auto w = torch::randn({64, 64, 3, 3}, o);
   const double flop = 2.0 * 64 * 576 * img * img;
-  auto rate = [&](const std::function<void()>& f) {
+  auto rate = [&](double f_flop, const std::function<void()>& f) {
     f();
     const auto t0 = Clock::now();
     for (int i = 0; i < 3; ++i) f();
-    return 3 * flop / seconds_since(t0) * 1e-9;
+    return 3 * f_flop / seconds_since(t0) * 1e-9;
   };
-  const double conv = rate([&] { torch::conv2d(x, w, {}, 1, 1); });
+  const double conv = rate(flop, [&] { torch::conv2d(x, w, {}, 1, 1); });
   const auto xl = x.contiguous(at::MemoryFormat::ChannelsLast);
   const auto wl = w.contiguous(at::MemoryFormat::ChannelsLast);
-  const double conv_cl = rate([&] { torch::conv2d(xl, wl, {}, 1, 1); });
-  const double mm = rate([&] { torch::mm(a, b); });
-  const auto sq = torch::randn({2048, 2048});
-  torch::mm(sq, sq);
-  const auto t0 = Clock::now();
-  torch::mm(sq, sq);
-  const double sgemm = 2.0 * 2048 * 2048 * 2048 / seconds_since(t0) * 1e-9;
-  std::printf(
-      "  kernels at %d thread(s): conv3x3 64->64 %.1f GFLOP/s (channels-last %.1f), same-size matmul %.1f, "
-      "sgemm 2048² %.1f GFLOP/s\n",
-      at::get_num_threads(), conv, conv_cl, mm, sgemm);
-  return std::max({conv, conv_cl, mm, sgemm});
+  const double conv_cl = rate(flop, [&] { torch::conv2d(xl, wl, {}, 1, 1); });
+  const auto sq = torch::randn({2048, 2048}, o);
+  const double gemm = rate(2.0 * 2048 * 2048 * 2048, [&] { torch::mm(sq, sq); });
+  std::printf("  %s kernels: conv3x3 64->64 at %lld² NCHW %.1f GFLOP/s, NHWC %.1f GFLOP/s; gemm 2048² %.1f GFLOP/s\n",
+              c10::toString(dtype), static_cast<long long>(img), conv, conv_cl, gemm);
+  return std::max({conv, conv_cl, gemm});
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
-  sysinfo::keep_freed_memory();  // the allocator policy of the flex executable (src/main.cpp)
-  const auto a = parse_args(argc, argv);
-
+// One configuration, in this (child) process: prints one RESULT line.
+int run_child(const std::map<std::string, std::string>& a) {
   auto cfg = model::flex_config_for_size(a.at("size"));
   cfg.tasks = model::parse_task_set(a.at("tasks"));
   cfg.img = std::stol(a.at("img"));
   const long batch = std::stol(a.at("batch")), reps = std::stol(a.at("reps"));
-  // The authors' figures are for FLEX-S super-resolution on 256² patches.
-  const bool reference_case = a.at("size") == "S" && a.at("tasks") == "sr" && cfg.img == 256;
-  std::printf("bench_model: %s, batch %ld\n", model::describe(cfg).c_str(), batch);
-  std::printf("LibTorch %s, BLAS %s, oneDNN (mkldnn) %s\n", TORCH_VERSION, sysinfo::active_blas().c_str(),
-              at::hasMKLDNN() ? "available" : "absent");
-
-  const auto rss0 = sysinfo::peak_rss_bytes();
-  Step s{model::build_flex(cfg, 1), {}, {}, {}, {}};
+  at::set_num_threads(std::stoi(a.at("threads")));
+  Step s{model::build_flex(cfg, 1), model::parse_precision(a.at("precision")), {}, {}, {}, {}, {}};
+  model::apply_memory_layout(*s.net, model::parse_memory_layout(a.at("layout")));
+  train::OptimizerOptions adam;
+  adam.name = "adamw";
+  s.optimizer = train::make_optimizer(s.net->parameters(), adam);
   torch::manual_seed(2);
   s.r = torch::randn({batch, cfg.out_channels, cfg.img, cfg.img});
   s.low = torch::randn({batch, cfg.in_channels, cfg.img, cfg.img});
   s.cond = torch::rand({batch, cfg.n_cond_scalars});
   for (long i = 0; i < batch; ++i) s.seeds.push_back(100 + i);
-  std::printf("parameters %lld, model memory %.2f GB\n", static_cast<long long>(model::count_parameters(*s.net)),
-              (sysinfo::peak_rss_bytes() - rss0) / 1e9);
 
-  std::stringstream threads(a.at("threads"));
-  for (std::string word; std::getline(threads, word, ',');) {
-    const int n = std::stoi(word);
-    at::set_num_threads(n);
-    const double peak_rate = probe_kernels(cfg.img);
-    const auto before = sysinfo::peak_rss_bytes();
-    s.train_step();  // warm-up: allocator, oneDNN primitives
-    const auto peak = sysinfo::peak_rss_bytes();
-    // This machine's clock drifts with the host's load (sgemm 127-179 GFLOP/s
-    // within an hour): report the best repetition and the mean.
-    double train = 1e30, sampling = 1e30, train_mean = 0, sampling_mean = 0;
-    for (long i = 0; i < reps; ++i) {
-      const double t = s.train_step();
-      train = std::min(train, t), train_mean += t / reps;
-    }
-    s.sample_2steps();
-    for (long i = 0; i < reps; ++i) {
-      const double t = s.sample_2steps();
-      sampling = std::min(sampling, t), sampling_mean += t / reps;
-    }
-
-    // The same step and sampling under the profiler: conv + matmul time alone.
-    double profiled = 0;
-    const auto events = profile([&] { profiled = s.train_step(); });
-    const auto cost = kernel_cost(events);
-    const double kernels = cost.seconds;
-    const auto sampling_cost = kernel_cost(profile([&] { s.sample_2steps(); }));
-
-    std::printf(
-        "threads %d: train step %.3f s/patch (mean %.3f)  2-step sampling %.3f s/patch (mean %.3f)  "
-        "peak RSS %.2f GB (+%.2f GB in the first step)\n"
-        "  profiled step: conv+matmul %.3f s of %.3f s, overhead ratio %.3f\n",
-        n, train / batch, train_mean / batch, sampling / batch, sampling_mean / batch, peak / 1e9, (peak - before) / 1e9,
-        kernels / batch, profiled / batch, profiled / kernels);
-    // Roofline: the convolutions' arithmetic (backward = 2x forward: input and
-    // weight gradients) at the best rate this machine reached in this run.
-    const double fwd_rate = cost.conv_flop / cost.conv_forward_s;
-    const double rate = std::max(peak_rate * 1e9, fwd_rate), step_flop = 3 * cost.conv_flop;
-    std::printf(
-        "  convolutions: %.0f GFLOP forward (%.1f GFLOP/s achieved), %.0f GFLOP backward (%.1f GFLOP/s), "
-        "%.0f GFLOP in 2-step sampling\n"
-        "  roofline at the best rate measured in this run (%.0f GFLOP/s): step >= %.2f s, 2-step sampling >= %.2f s\n",
-        cost.conv_flop / batch * 1e-9, fwd_rate * 1e-9, 2 * cost.conv_flop / batch * 1e-9,
-        2 * cost.conv_flop / cost.conv_backward_s * 1e-9, sampling_cost.conv_flop / batch * 1e-9, rate * 1e-9,
-        step_flop / rate / batch, sampling_cost.conv_flop / rate / batch);
-    if (reference_case)
-      std::printf("  the reference's 6.0 s / 3.6 s need %.0f / %.0f GFLOP/s of convolution; ours / reference: %.2f / %.2f\n",
-                  step_flop / batch / 6.0 * 1e-9, sampling_cost.conv_flop / batch / 3.6 * 1e-9, train / batch / 6.0,
-                  sampling / batch / 3.6);
-    print_top_self_times(events, 10);
-    std::fflush(stdout);
+  // Warm-up: allocator, oneDNN primitives, optimiser state. This host's clock
+  // drifts with its load: the best repetition and the mean are both reported.
+  s.train_step(), s.train_step();
+  double train = 1e30, sampling = 1e30, train_mean = 0, sampling_mean = 0;
+  for (long i = 0; i < reps; ++i) {
+    const double t = s.train_step();
+    train = std::min(train, t), train_mean += t / reps;
   }
-  if (reference_case)
-    std::printf("reference (authors' PyTorch, FLEX-S, 2 threads): 6.0 s per training step, 3.6 s 2-step sampling\n");
+  s.sample_2steps();
+  for (long i = 0; i < reps; ++i) {
+    const double t = s.sample_2steps();
+    sampling = std::min(sampling, t), sampling_mean += t / reps;
+  }
+  const double peak = static_cast<double>(sysinfo::peak_rss_bytes());
+
+  // The arithmetic of the step's convolutions (and, with profile=1, the
+  // share of its time outside convolutions and matrix products).
+  double profiled = 0;
+  const auto events = profile([&] { profiled = s.train_step(); });
+  const auto cost = kernel_cost(events);
+  const auto sampling_events = profile([&] { s.sample_2steps(); });
+  const auto sampling_cost = kernel_cost(sampling_events);
+  std::printf("RESULT %.6f %.6f %.6f %.6f %.0f %.6e %.6e %.6f %.6f %.6f %.6f\n", train / batch, train_mean / batch,
+              sampling / batch, sampling_mean / batch, peak, 3 * cost.conv_flop / batch,
+              sampling_cost.conv_flop / batch, profiled / cost.seconds, cost.conv_flop / cost.conv_forward_s * 1e-9,
+              2 * cost.conv_flop / cost.conv_backward_s * 1e-9, sampling_cost.seconds / batch);
+  if (a.at("profile") == "1") {
+    std::printf("  training step, top self times:\n");
+    print_top_self_times(events, 12);
+    std::printf("  2-step sampling, top self times:\n");
+    print_top_self_times(sampling_events, 12);
+  }
+  std::fflush(stdout);
+  return 0;
+}
+
+struct Result {
+  std::string precision, layout;
+  double train = 0, train_mean = 0, sampling = 0, sampling_mean = 0, peak_rss = 0, train_flop = 0, sampling_flop = 0,
+         overhead = 0, conv_fwd_rate = 0, conv_bwd_rate = 0, sampling_kernels = 0;
+};
+
+std::vector<std::string> split(const std::string& list) {
+  std::vector<std::string> out;
+  std::stringstream in(list);
+  for (std::string w; std::getline(in, w, ',');) out.push_back(w);
+  return out;
+}
+
+// Runs one configuration in a fresh process (its own peak RSS) and parses its RESULT line.
+Result run_config(const std::map<std::string, std::string>& a, const std::string& precision,
+                  const std::string& layout) {
+  std::string cmd = "/proc/" + std::to_string(getpid()) + "/exe child=1";
+  for (const auto& kv : a)
+    if (kv.first != "child" && kv.first != "precision" && kv.first != "layout") cmd += " " + kv.first + "=" + kv.second;
+  cmd += " precision=" + precision + " layout=" + layout;
+  Result r{precision, layout};
+  FILE* pipe = popen(cmd.c_str(), "r");
+  if (!pipe) throw std::runtime_error("bench_model: cannot start " + cmd);
+  char line[4096];
+  bool found = false;
+  while (std::fgets(line, sizeof line, pipe)) {
+    if (std::sscanf(line, "RESULT %lf %lf %lf %lf %lf %lf %lf %lf %lf %lf %lf", &r.train, &r.train_mean, &r.sampling,
+                    &r.sampling_mean, &r.peak_rss, &r.train_flop, &r.sampling_flop, &r.overhead, &r.conv_fwd_rate,
+                    &r.conv_bwd_rate, &r.sampling_kernels) == 11) {
+      found = true;
+    } else {
+      std::fputs(line, stdout);
+    }
+  }
+  if (pclose(pipe) != 0 || !found) throw std::runtime_error("bench_model: configuration " + precision + "/" + layout + " failed");
+  return r;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  sysinfo::keep_freed_memory();  // the allocator policy of the flex executable (src/app/main/flex.cpp)
+  const auto a = parse_args(argc, argv);
+  if (a.at("child") == "1") return run_child(a);
+
+  auto cfg = model::flex_config_for_size(a.at("size"));
+  cfg.tasks = model::parse_task_set(a.at("tasks"));
+  cfg.img = std::stol(a.at("img"));
+  const int threads = std::stoi(a.at("threads"));
+  at::set_num_threads(threads);
+  std::printf("bench_model: %s, batch %s, %d thread(s)\n", model::describe(cfg).c_str(), a.at("batch").c_str(), threads);
+  std::printf("LibTorch %s, BLAS %s, oneDNN (mkldnn) %s; CPU features: %s; host %s\n", TORCH_VERSION,
+              sysinfo::active_blas().c_str(), at::hasMKLDNN() ? "available" : "absent", sysinfo::cpu_features().c_str(),
+              sysinfo::hostname().c_str());
+  std::map<std::string, double> attainable;
+  for (const auto& p : split(a.at("precision")))
+    attainable[p] = probe_kernels(cfg.img, model::compute_dtype(model::parse_precision(p)));
+
+  std::vector<Result> results;
+  for (const auto& p : split(a.at("precision")))
+    for (const auto& l : split(a.at("layout"))) {
+      results.push_back(run_config(a, p, l));
+      const auto& r = results.back();
+      // Fraction of attainable: the convolutions' arithmetic at this host's best
+      // rate in that precision, over the measured time (1 = at the kernel limit).
+      const double rate = attainable.at(p) * 1e9;
+      std::printf(
+          "%-4s %-4s  train step %.3f s (mean %.3f, %.2f of attainable)  2-step sampling %.3f s (mean %.3f, %.2f of "
+          "attainable)  peak RSS %.2f GB\n"
+          "           conv forward %.1f GFLOP/s, backward %.1f GFLOP/s; step overhead ratio %.2f (time / conv+matmul "
+          "time); conv %.0f GFLOP per step, %.0f per sampling\n",
+          p.c_str(), l.c_str(), r.train, r.train_mean, r.train_flop / rate / r.train, r.sampling, r.sampling_mean,
+          r.sampling_flop / rate / r.sampling, r.peak_rss / 1e9, r.conv_fwd_rate, r.conv_bwd_rate, r.overhead,
+          r.train_flop * 1e-9, r.sampling_flop * 1e-9);
+      std::fflush(stdout);
+    }
+
+  // Does run.memory_format = auto's one-layer probe pick the layout in which
+  // the whole network is faster? (Its choice for training and for sampling.)
+  for (const auto& p : split(a.at("precision"))) {
+    const Result *nchw = nullptr, *nhwc = nullptr;
+    for (const auto& r : results)
+      if (r.precision == p) (r.layout == "nchw" ? nchw : nhwc) = &r;
+    if (!nchw || !nhwc) continue;
+    for (const bool training : {true, false}) {
+      model::LayoutProbe probe;
+      probe.channels = cfg.channels.front(), probe.img = cfg.img, probe.batch = std::stol(a.at("batch"));
+      probe.backward = training, probe.precision = model::parse_precision(p);
+      const auto choice = model::choose_memory_layout(model::MemoryLayout::Auto, probe);
+      const double t_nchw = training ? nchw->train : nchw->sampling, t_nhwc = training ? nhwc->train : nhwc->sampling;
+      const bool nhwc_faster = t_nhwc < t_nchw;
+      const bool agrees = (choice.layout == model::MemoryLayout::NHWC) == nhwc_faster ||
+                          std::abs(t_nhwc / t_nchw - 1) < 0.03;  // a tie either way
+      std::printf("auto for %s %s: %s; whole network nchw %.3f s, nhwc %.3f s: %s\n", p.c_str(),
+                  training ? "training" : "sampling", model::describe(choice).c_str(), t_nchw, t_nhwc,
+                  agrees ? "agrees" : "DISAGREES");
+    }
+  }
+
+  const double ref_train = std::stod(a.at("reference_train")), ref_sample = std::stod(a.at("reference_sample"));
+  const Result* base = nullptr;
+  for (const auto& r : results)
+    if (r.precision == "fp32" && r.layout == "nchw") base = &r;
+  std::printf("summary (best of %s repetitions):\n", a.at("reps").c_str());
+  for (const auto& r : results) {
+    std::printf("  %-4s %-4s train %.3f s  sampling %.3f s  peak %.2f GB", r.precision.c_str(), r.layout.c_str(),
+                r.train, r.sampling, r.peak_rss / 1e9);
+    if (base) std::printf("  / fp32 nchw: train %.2f sampling %.2f", r.train / base->train, r.sampling / base->sampling);
+    if (ref_train > 0 && ref_sample > 0)
+      std::printf("  / authors' fp32: train %.2f sampling %.2f", r.train / ref_train, r.sampling / ref_sample);
+    std::printf("\n");
+  }
   return 0;
 }

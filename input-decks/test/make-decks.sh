@@ -72,6 +72,7 @@ common_infer() {
   echo
   kv run.seed 1
   kv run.output_dir "$out"
+  kv run.precision bf16 "the network in bf16, the sampler in fp32 (doc/model.md: accuracy)"
 }
 
 for re in $ALL; do

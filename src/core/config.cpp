@@ -1,6 +1,7 @@
 #include "flex/core/config.hpp"
 
 #include "flex/core/deck.hpp"
+#include "flex/core/error.hpp"
 
 namespace flex {
 
@@ -12,6 +13,11 @@ void declare_run_keys(DeckSchema& s) {
       .range(0, 4096);
   s.add_choice("run.device", "cpu", {"cpu", "cuda"},
                "where tensors live; cuda picks GPU (local rank mod GPUs per node)");
+  s.add_choice("run.precision", "fp32", {"fp32", "bf16", "fp16"},
+               "the network's arithmetic (autocast; weights, optimiser, EMA, losses and sampler stay fp32); "
+               "fp16 (CUDA only) adds loss scaling");
+  s.add_choice("run.memory_format", "auto", {"auto", "nchw", "nhwc"},
+               "activation layout; auto times a GroupNorm+SiLU+conv layer in both at start-up and takes the faster");
   s.add_bool("run.profile", true, "print the region timer table (min/avg/max over ranks) at exit");
   s.add_bool("run.quiet", false, "suppress informational output on rank 0");
   s.add_bool("run.check_finite", true,
@@ -25,12 +31,17 @@ RunSettings read_run_settings(const Deck& deck) {
   r.overwrite = deck.get_bool("run.overwrite");
   r.threads = deck.get_int("run.threads");
   r.device = deck.get_string("run.device");
+  r.precision = deck.get_string("run.precision");
+  r.memory_format = deck.get_string("run.memory_format");
   r.profile = deck.get_bool("run.profile");
   r.quiet = deck.get_bool("run.quiet");
   r.check_finite = deck.get_bool("run.check_finite");
   r.deck_source = deck.source();
   for (const auto& key : deck.keys()) r.origins[key] = deck.where(key);
   r.deck_text = deck.resolved_text();
+  FLEX_REQUIRE(r.precision != "fp16" || r.device == "cuda",
+               r.about("run.precision") << " = fp16 runs on CUDA only (with loss scaling); on run.device = "
+                                        << r.device << " use bf16");
   return r;
 }
 

@@ -8,6 +8,8 @@
 #include <climits>
 #include <cstdlib>
 #include <fstream>
+#include <set>
+#include <sstream>
 #include <string>
 
 namespace flex::sysinfo {
@@ -48,6 +50,38 @@ std::string hostname() {
   char buf[256] = {0};
   gethostname(buf, sizeof buf - 1);
   return buf;
+}
+
+namespace {
+const char* const kFeatures[] = {"avx2", "avx512f", "avx512_bf16", "amx_bf16"};
+
+// The first "flags" line of /proc/cpuinfo, as a set of words.
+std::set<std::string> cpu_flags() {
+  std::ifstream in("/proc/cpuinfo");
+  std::set<std::string> flags;
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind("flags", 0) != 0) continue;
+    std::istringstream words(line.substr(line.find(':') + 1));
+    for (std::string w; words >> w;) flags.insert(w);
+    break;
+  }
+  return flags;
+}
+}  // namespace
+
+std::string cpu_features() {
+  const auto flags = cpu_flags();
+  std::string present, all;
+  for (const char* f : kFeatures) {
+    all += (all.empty() ? "" : " ") + std::string(f);
+    if (flags.count(f)) present += (present.empty() ? "" : " ") + std::string(f);
+  }
+  return present.empty() ? "none of " + all : present;
+}
+
+bool cpu_has_native_bf16() {
+  const auto flags = cpu_flags();
+  return flags.count("avx512_bf16") > 0 || flags.count("amx_bf16") > 0;
 }
 
 void keep_freed_memory() {

@@ -80,24 +80,35 @@ model::FlexConfig fixture_config(const std::string& f) {
   return c;
 }
 
-ParityResult run_parity(const std::string& checkpoint, const std::string& f, const c10::Device& device) {
+ParityResult run_parity(const std::string& checkpoint, const std::string& f, const c10::Device& device,
+                        model::Precision precision, model::MemoryLayout layout) {
   ParityResult result;
   result.config = fixture_config(f);
+  result.tolerance = precision == model::Precision::FP32 ? kFp32Tolerance : kReducedPrecisionTolerance;
   auto net = model::Flex(result.config);
   model::load_checkpoint(*net, checkpoint, /*strict=*/true);
   net->to(device);
+  model::apply_memory_layout(*net, layout);
   net->eval();
   torch::NoGradGuard no_grad;
+  const auto on = device.type();
 
   auto in = [&](const char* name) { return read_tensor(f, name).to(device); };
   const auto z = in("z_t"), t = in("t"), re = in("Re"), low = in("lowres");
-  if (io::has_dataset(f, "v_sr"))
-    result.items.push_back(compare("v_sr", net->forward(z, t, re, Task::SuperResolution, low), in("v_sr")));
-  if (io::has_dataset(f, "v_fc"))
-    result.items.push_back(compare("v_fc", net->forward(z, t, re, Task::Forecast, in("frames")), in("v_fc")));
+  if (io::has_dataset(f, "v_sr")) {
+    const auto v = model::in_precision(precision, on, [&] { return net->forward(z, t, re, Task::SuperResolution, low); });
+    result.items.push_back(compare("v_sr", v, in("v_sr")));
+  }
+  if (io::has_dataset(f, "v_fc")) {
+    const auto v = model::in_precision(precision, on, [&] { return net->forward(z, t, re, Task::Forecast, in("frames")); });
+    result.items.push_back(compare("v_fc", v, in("v_fc")));
+  }
   if (io::has_dataset(f, "sample_sr_2steps")) {
     SamplerOptions opts;  // 2 steps, v, shift 1: the fixture's settings
-    const auto field = sample(net->denoiser(Task::SuperResolution, low, re), in("noise"), low, opts);
+    model::AutocastScope scope(precision, on);
+    const auto network = net->denoiser(Task::SuperResolution, low, re);
+    const auto field = sample([&](const at::Tensor& x, const at::Tensor& s) { return network(x, s).to(at::kFloat); },
+                              in("noise"), low, opts);
     result.items.push_back(compare("sample_sr_2steps", field, in("sample_sr_2steps")));
   }
   // The schedule and the noising the training loss uses, at the fixture's t.

@@ -58,7 +58,7 @@ Job open_job(const InferConfig& c, Task task, c10::Device device, MPI_Comm comm)
   const auto n_pos = static_cast<long>(snapshots.size());
   if (c.run.check_finite) require_finite_input(c, task, reader, snapshots, comm);
 
-  auto sampling = make_sampling(c, device, task, reynolds_of(c, reader));
+  auto sampling = make_sampling(c, device, task, reynolds_of(c, reader), comm);
   OutputSpec out;
   out.path = c.output;
   out.snapshots = sr ? n_pos : c.rollout;

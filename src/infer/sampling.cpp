@@ -13,7 +13,7 @@
 
 namespace flex::infer {
 
-Sampling make_sampling(const InferConfig& c, c10::Device device, Task task, double reynolds) {
+Sampling make_sampling(const InferConfig& c, c10::Device device, Task task, double reynolds, MPI_Comm comm) {
   FLEX_REQUIRE(!c.checkpoint.empty(), c.about("infer.checkpoint") << " is required (a .pt state dict)");
   Sampling st;
   st.device = device;
@@ -28,6 +28,9 @@ Sampling make_sampling(const InferConfig& c, c10::Device device, Task task, doub
   model::load_checkpoint(*st.net.module, c.checkpoint);
   st.net.module->eval();
   st.net.module->to(device);
+  // The layout probe at the batch the predictor runs: patches x members per call.
+  st.precision =
+      model::set_up_compute(*st.net.module, c.run, model::layout_probe(st.config, c.batch, device, false), comm).precision;
   data::SampleConfig sample;
   sample.re_scaling = c.re_scaling;
   st.cond = data::conditioning(sample, task, reynolds);
@@ -48,12 +51,17 @@ PatchPredictor flex_predictor(const Sampling& st, Task task, std::int64_t member
   // The module holder shares the network; the rest is copied into the closure.
   const auto seed = derive_seed(st.seed, Stream::kSamplerNoise, {static_cast<std::uint64_t>(member_offset)});
   if (members < 0) members = st.members;
-  return [net = st.net, device = st.device, cond_values = st.cond, members, sampler = st.sampler, task,
-          seed](const at::Tensor& input, const at::Tensor& base, const std::vector<std::int64_t>& ids) mutable {
+  return [net = st.net, device = st.device, cond_values = st.cond, members, sampler = st.sampler, task, seed,
+          precision = st.precision](const at::Tensor& input, const at::Tensor& base,
+                                    const std::vector<std::int64_t>& ids) mutable {
     torch::NoGradGuard no_grad;
     const auto B = input.size(0);
     auto cond = torch::tensor(cond_values).view({1, -1}).expand({B, -1}).contiguous().to(device);
-    auto denoiser = net.denoiser(task, input.to(device), cond);
+    // One autocast scope over every member and step: the weights are cast
+    // once; the network's output comes back to fp32 for the sampler.
+    model::AutocastScope autocast(precision, device.type());
+    auto network = net.denoiser(task, input.to(device), cond);
+    auto denoiser = [&network](const at::Tensor& z, const at::Tensor& t) { return network(z, t).to(at::kFloat); };
     // A raw-space backbone samples the whole field: its base is zero.
     return diffusion::sample_ensemble(denoiser, model::diffusion_base(net, base.to(device)), members, seed, ids,
                                       sampler);

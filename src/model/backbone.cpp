@@ -152,6 +152,16 @@ Backbone make_backbone(const BackboneConfig& c, std::uint64_t seed) {
 
 Backbone make_backbone(const Deck& deck, std::uint64_t seed) { return make_backbone(backbone_config_from_deck(deck), seed); }
 
+LayoutProbe layout_probe(const BackboneConfig& c, std::int64_t batch, c10::Device device, bool training) {
+  LayoutProbe p;
+  p.channels = c.kind == BackboneKind::UNet ? c.unet.channels.front() : c.flex.channels.front();
+  p.img = c.flex.img;
+  p.batch = batch;
+  p.backward = training;
+  p.device = device;
+  return p;
+}
+
 std::string describe(const BackboneConfig& c) {
   std::ostringstream s;
   switch (c.kind) {

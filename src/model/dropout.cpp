@@ -52,9 +52,12 @@ at::Tensor dropout_mask(at::IntArrayRef shape, double p, std::uint64_t seed) {
 
 at::Tensor dropout(const at::Tensor& x, double p, bool training) {
   if (!training || p == 0) return x;
-  if (!x.device().is_cpu() || x.scalar_type() != torch::kFloat) return torch::dropout(x, p, true);
+  if (!x.device().is_cpu() || !x.is_floating_point()) return torch::dropout(x, p, true);
   const auto seed = static_cast<std::uint64_t>(
       torch::randint(std::numeric_limits<std::int64_t>::max(), {1}, torch::kLong).item<std::int64_t>());
+  // The mask indexes elements in logical (NCHW) order, so it is the same in
+  // every memory layout; a bf16 x times the fp32 mask is fp32, as 1/(1-p) is
+  // not exact in bf16.
   return x * dropout_mask(x.sizes(), p, seed);
 }
 

@@ -3,6 +3,7 @@
 #include <torch/torch.h>
 
 #include "flex/core/error.hpp"
+#include "flex/model/norms.hpp"
 
 namespace flex::model {
 
@@ -217,7 +218,7 @@ torch::Tensor DecoderImpl::forward(EncoderOutput enc, const TaskFeatures* task, 
     x = blk(x, enc.token_skips.back());
     enc.token_skips.pop_back();
   }
-  x = norm_(x);
+  x = layer_norm(x, norm_);
   // Drop the conditioning token, un-flatten (patch size 1).
   const auto b = x.size(0), d = x.size(2);
   const auto side = enc.conv_skips.back().size(2), side_w = enc.conv_skips.back().size(3);
@@ -234,7 +235,7 @@ torch::Tensor DecoderImpl::forward(EncoderOutput enc, const TaskFeatures* task, 
     enc.conv_skips[k] = torch::Tensor();  // free it as soon as it is used
     h = blk(in, emb);
   }
-  return head_conv_(F::silu(head_norm_(h)));
+  return head_conv_(F::silu(group_norm(h, head_norm_)));
 }
 
 std::vector<ResBlock> DecoderImpl::resblocks() const {

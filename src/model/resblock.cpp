@@ -4,6 +4,7 @@
 
 #include "flex/core/error.hpp"
 #include "flex/model/dropout.hpp"
+#include "flex/model/norms.hpp"
 
 namespace flex::model {
 
@@ -28,13 +29,21 @@ torch::Tensor resample(const torch::Tensor& x, Resample r) {
 
 }  // namespace
 
-torch::Tensor group_norm_film(const torch::Tensor& x, std::int64_t groups, const torch::Tensor& weight,
+torch::Tensor group_norm_film(const torch::Tensor& x_in, std::int64_t groups, const torch::Tensor& weight,
                               const torch::Tensor& bias, const torch::Tensor& scale, const torch::Tensor& shift,
                               double eps) {
-  const auto b = x.size(0), c = x.size(1);
-  const auto gain = scale + 1.0;              // [B, C]
-  const auto w = weight * gain;               // GN(x) w (1+s)
-  const auto o = torch::addcmul(shift, bias.expand_as(gain), gain);  // b (1+s) + shift
+  const auto b = x_in.size(0), c = x_in.size(1);
+  // In fp32 (see norms.hpp): under autocast x, scale and shift come from bf16 layers.
+  const auto x = in_fp32(x_in);
+  const auto gain = in_fp32(scale) + 1.0;                                  // [B, C]
+  const auto w = weight * gain;                                            // GN(x) w (1+s)
+  const auto o = torch::addcmul(in_fp32(shift), bias.expand_as(gain), gain);  // b (1+s) + shift
+  if (b > 1 && x.is_contiguous(at::MemoryFormat::ChannelsLast)) {
+    // Channels-last: the [1, B*C] view below would copy x to NCHW and back;
+    // normalise in place of layout and apply the per-sample affine after.
+    const auto gn = torch::group_norm(x, groups, {}, {}, eps);
+    return torch::mul(gn, w.view({b, c, 1, 1})).add_(o.view({b, c, 1, 1}));
+  }
   // Sample b's channels are contiguous in [1, B*C], so B*groups groups
   // normalise exactly the per-sample groups.
   return torch::group_norm(x.reshape({1, b * c, x.size(2), x.size(3)}), b * groups, w.reshape({-1}),
@@ -75,7 +84,7 @@ ResBlockImpl::ResBlockImpl(const ResBlockOptions& options) : options_(options) {
 
 torch::Tensor ResBlockImpl::forward(const torch::Tensor& x_in, const torch::Tensor& emb) {
   const auto& o = options_;
-  auto h = F::silu(in_norm_(x_in));
+  auto h = F::silu(group_norm(x_in, in_norm_));
   h = in_conv_(resample(h, o.resample));
   const auto x = resample(x_in, o.resample);
 
@@ -84,11 +93,14 @@ torch::Tensor ResBlockImpl::forward(const torch::Tensor& x_in, const torch::Tens
     const auto ss = e.chunk(2, 1);
     h = group_norm_film(h, o.groups, out_norm_->weight, out_norm_->bias, ss[0], ss[1], out_norm_->options.eps());
   } else {
-    h = out_norm_(h + e.unsqueeze(-1).unsqueeze(-1));
+    h = group_norm(h + e.unsqueeze(-1).unsqueeze(-1), out_norm_);
   }
   h = F::silu(h);
   h = model::dropout(h, o.dropout, is_training());
-  h = out_conv_(h);
+  // The residual stream stays fp32 under autocast (the convolutions' bf16
+  // outputs are added into it, as CUDA AMP's out-of-place adds promote); the
+  // next block's GroupNorm reads it in fp32 anyway.
+  h = in_fp32(out_conv_(h));
   return skip_conv_ ? h.add_(skip_conv_(x)) : h.add_(x);
 }
 

@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "flex/core/error.hpp"
+#include "flex/model/norms.hpp"
 #include "flex/model/dropout.hpp"
 
 namespace flex::model {
@@ -52,8 +53,8 @@ TransformerBlockImpl::TransformerBlockImpl(std::int64_t dim, std::int64_t heads,
 torch::Tensor TransformerBlockImpl::forward(const torch::Tensor& x_in, const torch::Tensor& skip) {
   FLEX_CHECK(skip.defined() == static_cast<bool>(skip_linear_), "transformer block long-skip mismatch");
   auto x = skip_linear_ ? skip_linear_(torch::cat({x_in, skip}, -1)) : x_in;
-  x = x + attn_(norm1_(x));
-  return x + mlp_(norm2_(x));
+  x = x + attn_(layer_norm(x, norm1_));
+  return x + mlp_(layer_norm(x, norm2_));
 }
 
 FourierFeaturesImpl::FourierFeaturesImpl(std::int64_t dim) {

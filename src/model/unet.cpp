@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "flex/core/error.hpp"
+#include "flex/model/norms.hpp"
 
 namespace flex::model {
 
@@ -57,7 +58,7 @@ SpatialAttentionImpl::SpatialAttentionImpl(std::int64_t channels, std::int64_t h
 
 torch::Tensor SpatialAttentionImpl::forward(const torch::Tensor& x) {
   const auto b = x.size(0), c = x.size(1), h = x.size(2), w = x.size(3);
-  const auto tokens = norm_(x).reshape({b, c, h * w}).transpose(1, 2);  // [B, HW, C]
+  const auto tokens = group_norm(x, norm_).reshape({b, c, h * w}).transpose(1, 2);  // [B, HW, C]
   return x + attn_(tokens).transpose(1, 2).reshape({b, c, h, w});
 }
 
@@ -166,7 +167,7 @@ torch::Tensor UNetImpl::forward(const torch::Tensor& z_t, const torch::Tensor& t
     h = blk(torch::cat({h, skips.back()}, 1), emb);
     skips.pop_back();
   }
-  return head_conv_(F::silu(head_norm_(h)));
+  return head_conv_(F::silu(group_norm(h, head_norm_)));
 }
 
 std::vector<ResBlock> UNetImpl::resblocks() const {

@@ -3,6 +3,7 @@
 #include <torch/torch.h>
 
 #include "flex/core/error.hpp"
+#include "flex/model/norms.hpp"
 
 namespace flex::model {
 
@@ -101,7 +102,7 @@ torch::Tensor UViTImpl::forward(const torch::Tensor& z_t, const torch::Tensor& t
     x = blk(x, skips.back());
     skips.pop_back();
   }
-  x = decoder_pred_(norm_(x)).narrow(1, UViTConfig::kExtraTokens, g * g);  // [B, L, p*p*o]
+  x = decoder_pred_(layer_norm(x, norm_)).narrow(1, UViTConfig::kExtraTokens, g * g);  // [B, L, p*p*o]
   // Un-patchify: token (i, j) holds the p x p block (ordered p1, p2, channel).
   const auto field_out = x.reshape({b, g, g, p, p, o}).permute({0, 5, 1, 3, 2, 4}).reshape({b, o, g * p, g * p});
   return final_conv_(field_out);

@@ -137,6 +137,7 @@ void write_state(const std::string& path, const CheckpointState& s, const std::m
       {"step", s.step},       {"epoch", s.epoch},     {"steps_per_epoch", s.steps_per_epoch},
       {"lr_scale", s.lr_scale}, {"bad_run", s.bad_run}, {"ranks", s.ranks},
       {"seed", s.seed},       {"optimizer", s.optimizer}};
+  if (s.loss_scale > 0) j["loss_scale"] = s.loss_scale;
   j["model"] = s.model;
   nlohmann::ordered_json listed = nlohmann::ordered_json::object();
   for (const auto& [name, f] : files) listed[name] = {{"bytes", f.bytes}, {"fnv1a64", f.fnv1a64}};
@@ -187,6 +188,11 @@ CheckpointState read_state(const std::string& path, const std::string& dir) {
   const nlohmann::json* lr = member(j, "lr_scale", path, true);
   FLEX_REQUIRE(lr->is_number(), path << ": \"lr_scale\" = " << lr->dump() << " is not a number" << kDamaged);
   s.lr_scale = lr->get<double>();
+  if (const nlohmann::json* ls = member(j, "loss_scale", path, false)) {
+    FLEX_REQUIRE(ls->is_number() && ls->get<double>() > 0 && std::isfinite(ls->get<double>()),
+                 path << ": \"loss_scale\" = " << ls->dump() << " is not a positive number" << kDamaged);
+    s.loss_scale = ls->get<double>();
+  }
   // Informational for the loop (a resume takes them from its own deck), but
   // they must agree with the step they describe.
   s.epoch = integer(j, "epoch", path, false);

@@ -32,9 +32,18 @@ class FlexTrainModel : public TrainModel {
     auto draw = diffusion::draw_noise(residual, sample_seeds(b, seed));
     auto noised = diffusion::add_noise(residual, draw, o_.schedule, o_.loss.param);
     const Task task = b.task;
-    if (!contrastive(b)) return diffusion::diffusion_loss(net_(noised.z_t, draw.t.to(device_), cond, task, input), noised, o_.loss);
-    auto out = flex_->forward_with_features(noised.z_t, draw.t.to(device_), cond, task, input);
-    return diffusion::diffusion_loss(out.v, noised, o_.loss) + infonce_term(out.bottleneck, input, cond);
+    const auto t = draw.t.to(device_);
+    if (!contrastive(b)) {
+      const auto v = network([&] { return net_(noised.z_t, t, cond, task, input); });
+      return diffusion::diffusion_loss(v, noised, o_.loss);
+    }
+    at::Tensor bottleneck;
+    const auto v = network([&] {
+      auto out = flex_->forward_with_features(noised.z_t, t, cond, task, input);
+      bottleneck = out.bottleneck.to(at::kFloat);
+      return out.v;
+    });
+    return diffusion::diffusion_loss(v, noised, o_.loss) + infonce_term(bottleneck, input, cond);
   }
 
   // SPEC §4 (ref): one forward of the shared network over [SR; FC], pair i of
@@ -56,25 +65,32 @@ class FlexTrainModel : public TrainModel {
     auto half = diffusion::draw_noise(res_sr, sample_seeds(sr, seed));
     diffusion::NoiseDraw draw{torch::cat({half.t, half.t}), torch::cat({half.eps, half.eps})};
     auto noised = diffusion::add_noise(torch::cat({res_sr, res_fc}), draw, o_.schedule, o_.loss.param);
-    auto f_sr = flex_->encode_task(Task::SuperResolution, in_sr, cond_sr);
-    auto f_fc = flex_->encode_task(Task::Forecast, in_fc, cond_fc);
-    auto out = flex_->denoise(noised.z_t, draw.t.to(device_), torch::cat({cond_sr, cond_fc}), stack(f_sr, f_fc));
+    at::Tensor fc_bottleneck;
+    auto out = network([&] {
+      auto f_sr = flex_->encode_task(Task::SuperResolution, in_sr, cond_sr);
+      auto f_fc = flex_->encode_task(Task::Forecast, in_fc, cond_fc);
+      fc_bottleneck = f_fc.bottleneck.to(at::kFloat);
+      return flex_->denoise(noised.z_t, draw.t.to(device_), torch::cat({cond_sr, cond_fc}), stack(f_sr, f_fc));
+    });
     auto per_sample = diffusion::diffusion_loss_per_sample(out, noised, o_.loss);
     at::Tensor l_sr = per_sample.narrow(0, 0, n).mean(), l_fc = per_sample.narrow(0, n, n).mean();
-    if (contrastive(fc)) l_fc = l_fc + infonce_term(f_fc.bottleneck, in_fc, cond_fc);
+    if (contrastive(fc)) l_fc = l_fc + infonce_term(fc_bottleneck, in_fc, cond_fc);
     return {l_sr, l_fc};
   }
 
   at::Tensor predict_residual(const data::Batch& b, std::uint64_t seed) override {
     auto input = b.input.to(device_), cond = b.cond.to(device_);
-    auto denoise = net_.denoiser(b.task, input, cond);
     auto gen = at::make_generator<at::CPUGeneratorImpl>(seed);
     auto noise = torch::randn(b.residual.sizes(), gen, torch::kFloat).to(device_);
     diffusion::SamplerOptions so;
     so.steps = o_.sample_steps;
     so.param = o_.loss.param;
     so.schedule = o_.schedule;
-    auto estimate = diffusion::ddim_residual(denoise, noise, so);
+    // One autocast scope over the whole loop: the weights are cast once.
+    model::AutocastScope scope(o_.precision, device_.type());
+    auto denoise = net_.denoiser(b.task, input, cond);
+    auto estimate = diffusion::ddim_residual(
+        [&](const at::Tensor& z, const at::Tensor& t) { return denoise(z, t).to(at::kFloat); }, noise, so);
     return model::data_residual(net_, b.base.to(device_), estimate).cpu();
   }
 
@@ -97,8 +113,14 @@ class FlexTrainModel : public TrainModel {
   at::Tensor infonce_term(const at::Tensor& fc_bottleneck, const at::Tensor& input, const at::Tensor& cond) {
     auto latest = input.narrow(1, input.size(1) - 1, 1);
     auto up = data::upsample_bicubic_periodic(data::subsample(latest, o_.sr_factor), o_.sr_factor);
-    auto sr = flex_->encode_task(Task::SuperResolution, up, cond).bottleneck;
+    auto sr = network([&] { return flex_->encode_task(Task::SuperResolution, up, cond).bottleneck; });
     return o_.infonce_weight * symmetric_infonce(fc_bottleneck, sr, o_.infonce_temperature);
+  }
+
+  // Network code in run.precision; its output back in fp32 for the loss.
+  template <class F>
+  at::Tensor network(F&& f) const {
+    return model::in_precision(o_.precision, device_.type(), std::forward<F>(f));
   }
 
   // Two batches' task features as one batch [a; b], for one shared forward.

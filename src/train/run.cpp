@@ -157,11 +157,17 @@ int run(const TrainConfig& config, MPI_Comm comm) {
   net.module->to(device);
   log::info("train: ", model::describe(config.backbone), ", ", model::count_parameters(*net.module),
             " parameters, device ", device);
-  auto trainable = make_flex_train_model(net, device, config.model_options);
+  auto model_options = config.model_options;
+  const auto micro_batch = config.trainer_options.batch / config.trainer_options.accumulation;
+  model_options.precision =
+      model::set_up_compute(*net.module, config.run, model::layout_probe(config.backbone, micro_batch, device, true), comm)
+          .precision;
+  auto trainable = make_flex_train_model(net, device, model_options);
 
   // The resolved deck (options.deck_path) is written by the trainer once the
   // run has started, so a run that fails before it leaves no deck behind.
   TrainOptions options = config.trainer_options;
+  options.loss_scaling = model_options.precision == model::Precision::FP16;
   options.export_info = export_info(config, data.train.front()->config().norm_std);
   auto communicator = comm::make_communicator(comm, device);
   Trainer trainer(*trainable, *communicator, comm, data.train, data.valid, options);

@@ -21,6 +21,7 @@
 #include "flex/model/state_dict.hpp"
 #include "flex/train/checkpoint.hpp"
 #include "flex/train/gradients.hpp"
+#include "flex/train/loss_scale.hpp"
 #include "flex/train/start.hpp"
 #include "flex/train/validation.hpp"
 #include "metrics_log.hpp"
@@ -110,6 +111,7 @@ struct Trainer::State {
   double lr_scale = 1.0;
   std::int64_t bad_run = 0;
   std::int64_t last_checkpoint = -1;
+  LossScale loss_scale;  // fp16 only
   MetricsLog metrics;
   TrainResult result;
 
@@ -167,6 +169,7 @@ struct Trainer::State {
       c.state.epoch = step / spe;
       c.state.steps_per_epoch = spe;
       c.state.lr_scale = lr_scale;
+      c.state.loss_scale = loss_scale.enabled ? loss_scale.scale : 0.0;
       c.state.bad_run = bad_run;
       c.state.ranks = ranks;
       c.state.seed = opt.seed;
@@ -250,6 +253,7 @@ struct Trainer::State {
       }
     });
     lr_scale = c.state.lr_scale;
+    if (loss_scale.enabled && c.state.loss_scale > 0) loss_scale.scale = c.state.loss_scale, loss_scale.good_steps = 0;
     bad_run = c.state.bad_run;
     last_checkpoint = c.state.step;
     return c.state.step;
@@ -298,6 +302,7 @@ struct Trainer::State {
     std::vector<double> losses;  // one per task of the update
     double grad_norm = 0;
     bool skipped = false;
+    bool overflow = false;  // skipped for the fp16 loss scale's overflow, which was lowered
   };
 
   // One optimiser update on the batches of the tasks `tasks` (indices into
@@ -329,12 +334,17 @@ struct Trainer::State {
         }
         at::Tensor total = losses.front();
         for (std::size_t k = 1; k < losses.size(); ++k) total = total + losses[k];
-        (total / static_cast<double>(opt.accumulation)).backward();
+        (total * (loss_scale.factor() / static_cast<double>(opt.accumulation))).backward();
         for (std::size_t k = 0; k < losses.size(); ++k)
           loss_sums[k] += losses[k].item<double>() / static_cast<double>(opt.accumulation);
       }
     }
     sync->finish();
+    if (loss_scale.enabled) {
+      torch::NoGradGuard no_grad;
+      for (auto& p : params)
+        if (p.grad().defined()) p.mutable_grad().mul_(1.0 / loss_scale.factor());
+    }
     UpdateStats st;
     at::Tensor l = device_scalars(loss_sums);
     comm.allreduce_mean(l);
@@ -344,6 +354,7 @@ struct Trainer::State {
     bool finite = std::isfinite(st.grad_norm);
     for (double v : st.losses) finite = finite && std::isfinite(v);
     st.skipped = mpi::any(!finite, mpi);
+    st.overflow = loss_scale.update(!st.skipped);
     if (st.skipped) {
       optimizer->zero_grad();
       return st;
@@ -384,6 +395,7 @@ Trainer::Trainer(TrainModel& model, comm::Communicator& comm, MPI_Comm mpi, std:
   s.train = std::move(train);
   s.valid = std::move(valid);
   s.opt = std::move(options);
+  s.loss_scale.enabled = s.opt.loss_scaling;
   FLEX_REQUIRE(!s.train.empty(), "train: no training task");
   FLEX_REQUIRE(s.opt.batch % s.opt.accumulation == 0,
                "train.accumulation = " << s.opt.accumulation << " must divide train.batch = " << s.opt.batch);
@@ -477,7 +489,10 @@ TrainResult Trainer::run() {
         losses << (k ? ", " : "") << name << " loss " << st.losses[k];
       }
       norm = std::max(norm, st.grad_norm);
-      if (st.skipped) {
+      if (st.overflow) {
+        log::info("train: step ", step, " update skipped: fp16 gradients overflowed; loss scale lowered to ",
+                  s.loss_scale.scale);
+      } else if (st.skipped) {
         any_bad = true;
         ++s.result.skipped_updates;
         log::warn("train: step ", step, " update skipped: non-finite loss or gradient (", losses.str(), ", |g| ",

@@ -6,6 +6,7 @@
 #include <fstream>
 #include <map>
 
+#include "flex/core/config.hpp"
 #include "flex/core/deck.hpp"
 #include "flex/core/error.hpp"
 
@@ -162,4 +163,23 @@ TEST(Deck, ALineThatIsNotKeyEqualsValueIsNamedByItsNumber) {
   EXPECT_NE(error_of(path).find(path + ":4: '%invalid_line%' is not `key = value`"), std::string::npos)
       << error_of(path);
   EXPECT_NE(error_of(write_deck("syntax2", "= 3\n")).find(":1: '= 3' is not"), std::string::npos);
+}
+
+TEST(Deck, RunPrecisionFp16NeedsCudaAndSaysWhere) {
+  DeckSchema s;
+  declare_run_keys(s);
+  const auto path = write_deck("fp16", "run.precision = fp16\n");
+  try {
+    read_run_settings(Deck::parse(s, path, {}));
+    FAIL() << "fp16 on the CPU was accepted";
+  } catch (const InputError& e) {
+    const std::string m = e.what();
+    EXPECT_NE(m.find(path + ": key 'run.precision'"), std::string::npos) << m;
+    EXPECT_NE(m.find("CUDA only"), std::string::npos) << m;
+  }
+  EXPECT_EQ(read_run_settings(Deck::parse(s, path, {"run.device=cuda"})).precision, "fp16");
+  const auto r = read_run_settings(Deck::parse(s, "", {"run.precision=bf16", "run.memory_format=nhwc"}));
+  EXPECT_EQ(r.precision, "bf16");
+  EXPECT_EQ(r.memory_format, "nhwc");
+  EXPECT_THROW(Deck::parse(s, "", {"run.memory_format=chwn"}), InputError);
 }

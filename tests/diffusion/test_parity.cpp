@@ -4,6 +4,9 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include <cmath>
+#include <cstdio>
+
 #include "flex/core/error.hpp"
 #include "flex/diffusion/parity.hpp"
 
@@ -34,4 +37,21 @@ TEST(DiffusionParity, WrongInputsAreClearErrors) {
                flex::InputError);
   EXPECT_THROW(flex::diffusion::run_parity(kFixtures + "parity_tiny.pt", kFixtures + "absent.h5", torch::kCPU),
                flex::InputError);
+}
+
+// run.precision = bf16 on the authors' fixture: the network in bf16, held to
+// the stated reduced-precision tolerance (parity.hpp), in both layouts.
+TEST(DiffusionParity, Bf16StaysWithinItsStatedTolerance) {
+  for (const auto layout : {flex::model::MemoryLayout::NCHW, flex::model::MemoryLayout::NHWC}) {
+    const auto r = flex::diffusion::run_parity(kFixtures + "parity_tiny.pt", kFixtures + "parity_tiny.h5", torch::kCPU,
+                                               flex::model::Precision::BF16, layout);
+    EXPECT_EQ(r.tolerance, flex::diffusion::kReducedPrecisionTolerance);
+    for (const auto& i : r.items) {
+      EXPECT_TRUE(std::isfinite(i.max_abs_diff)) << i.name;
+      EXPECT_LE(i.relative(), r.tolerance) << i.name;
+      std::printf("bf16 %s %-18s relative %.3e\n", flex::model::memory_layout_name(layout), i.name.c_str(),
+                  i.relative());
+    }
+    EXPECT_TRUE(r.passed());
+  }
 }

@@ -157,7 +157,7 @@ std::string checkpoint_dir(const std::string& tag) {
 TEST(Checkpoints, ContentsRoundTrip) {
   const std::string dir = checkpoint_dir("roundtrip");
   Checkpoint c;
-  c.state = {8, 4, 2, 0.1 * 0.5 * 0.5, 1, 2, 7, "adamw"};
+  c.state = {8, 4, 2, 0.1 * 0.5 * 0.5, 1, 2, 7, "adamw", 4096.0};
   c.model = {{"w", torch::randn({3})}};
   c.ema = {{"w", torch::randn({3})}};
   c.optimizer = {{"adamw.m.0", torch::randn({3})}};
@@ -173,6 +173,7 @@ TEST(Checkpoints, ContentsRoundTrip) {
   EXPECT_EQ(r.state.ranks, 2);
   EXPECT_EQ(r.state.seed, 7u);
   EXPECT_EQ(r.state.optimizer, "adamw");
+  EXPECT_EQ(r.state.loss_scale, 4096.0);  // the fp16 loss scale
   EXPECT_TRUE(torch::equal(r.model.at("w"), c.model.at("w")));
   EXPECT_TRUE(torch::equal(r.ema.at("w"), c.ema.at("w")));
   EXPECT_TRUE(torch::equal(r.optimizer.at("adamw.m.0"), c.optimizer.at("adamw.m.0")));
@@ -195,6 +196,7 @@ TEST(Checkpoints, ReadsTheStateOfEarlierVersions) {
   EXPECT_EQ(r.state.ranks, 2);
   EXPECT_EQ(r.state.seed, 99u);
   EXPECT_EQ(r.state.optimizer, "lion");
+  EXPECT_EQ(r.state.loss_scale, 0.0) << "no fp16: no loss scale recorded";
   EXPECT_EQ(r.model.count("x"), 1u);
   std::filesystem::remove_all(dir);
 }

@@ -16,6 +16,8 @@ struct RunSettings {
   bool overwrite = false;               // replace existing outputs
   long threads = 0;                     // LibTorch/OpenMP threads per rank; 0: the environment's
   std::string device = "cpu";           // cpu | cuda
+  std::string precision = "fp32";       // fp32 | bf16 | fp16: the network's arithmetic (autocast)
+  std::string memory_format = "auto";   // auto | nchw | nhwc: the activations' layout
   bool profile = true;                  // print the region timer table at exit
   bool quiet = false;                   // no informational output on rank 0
   bool check_finite = true;             // scan the input ranges a run reads for NaN/Inf first

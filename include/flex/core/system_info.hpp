@@ -15,6 +15,13 @@ std::size_t peak_rss_bytes();
 std::size_t current_rss_bytes();
 std::string hostname();
 
+// The CPU's vector features that decide precision and layout choices, as
+// /proc/cpuinfo names them: "avx2 avx512f avx512_bf16 amx_bf16" (those present;
+// "none of avx2 avx512f avx512_bf16 amx_bf16" when none is).
+std::string cpu_features();
+// AVX512-BF16 or AMX-BF16: bf16 arithmetic in hardware, not emulated.
+bool cpu_has_native_bf16();
+
 // Allocator policy for the executable and the benchmarks: glibc malloc keeps
 // freed large blocks (activations, gradients) instead of returning them to
 // the OS; re-faulting them made training steps up to 4x slower.

@@ -27,11 +27,14 @@ struct Sampling {
   std::vector<float> cond;         // conditioning scalars of every patch
   std::int64_t members = 1;
   std::uint64_t seed = 0;          // run.seed
+  model::Precision precision = model::Precision::FP32;  // run.precision of the network's forward
 };
 
 // The configured network with config.checkpoint loaded (eval mode, on
 // `device`), the sampler, and the conditioning scalars for `reynolds`.
-Sampling make_sampling(const InferConfig& config, c10::Device device, Task task, double reynolds);
+// run.precision and run.memory_format are settled here (auto measured on
+// every rank of `comm`, rank 0's choice taken).
+Sampling make_sampling(const InferConfig& config, c10::Device device, Task task, double reynolds, MPI_Comm comm);
 
 // config.re, or the `Re` attribute of the input file when it is 0.
 double reynolds_of(const InferConfig& config, const io::FieldReader& reader);

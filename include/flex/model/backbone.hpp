@@ -20,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "flex/model/compute.hpp"
 #include "flex/model/config.hpp"
 #include "flex/model/flex.hpp"
 #include "flex/model/unet.hpp"
@@ -104,6 +105,10 @@ BackboneConfig backbone_config_from_deck(const Deck& deck);
 // default generator is re-seeded, as build_flex does).
 Backbone make_backbone(const BackboneConfig& config, std::uint64_t seed);
 Backbone make_backbone(const Deck& deck, std::uint64_t seed);
+
+// The layer run.memory_format = auto times for this network (its first
+// resolution level's width at its patch size), at `batch` samples.
+LayoutProbe layout_probe(const BackboneConfig& c, std::int64_t batch, c10::Device device, bool training);
 
 // One line for logs: "unet residual task=sr channels=... blocks=... attention=... heads=...".
 std::string describe(const BackboneConfig& c);

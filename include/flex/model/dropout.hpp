@@ -3,8 +3,8 @@
 // CPU bernoulli_ draws one element at a time from a single generator, which
 // cost 0.85 s of a 12 s FLEX-S training step. The mask depends only on the
 // seed (drawn from LibTorch's default generator, so torch::manual_seed fixes
-// it) and the element's index, never on the thread count. Other devices use
-// LibTorch's own dropout.
+// it) and the element's index, never on the thread count or memory layout.
+// Other devices use LibTorch's own dropout.
 #pragma once
 
 #include <ATen/core/Tensor.h>

@@ -60,6 +60,7 @@ struct CheckpointState {
   int ranks = 1;             // rng.pt holds one generator per rank of the writing run
   std::uint64_t seed = 0;
   std::string optimizer;  // optim.name
+  double loss_scale = 0;  // fp16 dynamic loss scale (0: none, not fp16)
   // model.*, unet.*, uvit.* keys the network was built with (empty: not recorded).
   std::map<std::string, std::string> model;
   // Read back: which of seed / optimizer state.json holds (earlier versions may lack them).

@@ -20,8 +20,11 @@ struct FlexTrainOptions {
   double infonce_weight = 0.0;
   double infonce_temperature = 0.07;
   std::int64_t sr_factor = 8;  // for the InfoNCE pairing of forecast frames
+  model::Precision precision = model::Precision::FP32;  // the network's forward (run.precision)
 };
 
+// Under run.precision = bf16/fp16 only the network's forward runs in reduced
+// precision: its output comes back to fp32 before the loss and the sampler.
 // Any backbone (model.backbone = flex | unet | uvit): the loss is taken on
 // the variable the backbone diffuses (the residual, or the whole field for a
 // raw-space baseline), and predictions come back as the data's residual.

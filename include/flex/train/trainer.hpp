@@ -90,6 +90,7 @@ struct TrainOptions {
   // optim.name or the model keys is an error unless this says the change is
   // intended (then a warning per difference).
   bool restart_override = false;
+  bool loss_scaling = false;             // dynamic loss scaling (run.precision = fp16; loss_scale.hpp)
   std::int64_t max_bad_steps = 5;
   double lr_backoff = 0.5;
   std::int64_t log_every = 10;

@@ -22,6 +22,8 @@ int report(const RunContext& ctx) {
   log::info("flex ", FLEX_VERSION_STRING, " on ", sysinfo::hostname(), ", ", ctx.env.size(), " rank(s)");
   log::info("LibTorch ", TORCH_VERSION, ", intra-op threads ", at::get_num_threads(), ", device ", device.str());
   log::info("BLAS: ", sysinfo::active_blas());
+  log::info("CPU features: ", sysinfo::cpu_features(),
+            sysinfo::cpu_has_native_bf16() ? " (bf16 in hardware)" : " (no bf16 instructions: run.precision = bf16 is emulated)");
   log::info("Kokkos execution space: ", Kokkos::DefaultExecutionSpace::name());
   log::info("CUDA paths compiled: ", FLEX_HAVE_CUDA ? "yes" : "no", ", NCCL: ", FLEX_HAVE_NCCL ? "yes" : "no",
             ", CUDA available at run time: ", torch::cuda::is_available() ? "yes" : "no");

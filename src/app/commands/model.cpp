@@ -39,9 +39,17 @@ void need_args(const RunContext& ctx, std::size_t n, const char* what) {
 
 int parity(const RunContext& ctx) {
   need_args(ctx, 2, "<checkpoint.pt> <fixture.h5>");
-  const auto device = comm::configure_runtime(read_run_settings(ctx.deck), ctx.env.comm());
-  const auto r = diffusion::run_parity(ctx.args[1], ctx.args[2], device);
+  const auto run = read_run_settings(ctx.deck);
+  const auto device = comm::configure_runtime(run, ctx.env.comm());
+  const auto precision = model::parse_precision(run.precision);
+  model::LayoutProbe probe;
+  const auto fixture = diffusion::fixture_config(ctx.args[2]);
+  probe.channels = fixture.channels.front(), probe.img = fixture.img, probe.backward = false, probe.device = device;
+  probe.precision = precision;
+  const auto layout = model::choose_memory_layout(model::parse_memory_layout(run.memory_format), probe);
+  const auto r = diffusion::run_parity(ctx.args[1], ctx.args[2], device, precision, layout.layout);
   log::info("parity: ", model::describe(r.config));
+  log::info("parity: precision ", model::precision_name(precision), ", memory format ", model::describe(layout));
   log::info("parity: checkpoint ", ctx.args[1], ", fixture ", ctx.args[2], ", device ", device.str());
   for (const auto& i : r.items) {
     char line[160];

@@ -1,0 +1,17 @@
+// GroupNorm and LayerNorm in fp32 whatever the activations' precision, as
+// CUDA autocast runs them: under run.precision = bf16 LibTorch 1.13's CPU
+// kernels reject bf16 input with fp32 affine parameters (the master weights),
+// and its bf16 GroupNorm is unvectorised (1.8 s of a 3.0 s FLEX-S sampling).
+// The fp32 output feeds the SiLU (vectorised in fp32) and the next
+// convolution, which autocast casts back to bf16.
+#pragma once
+
+#include <torch/nn/modules/normalization.h>
+
+namespace flex::model {
+
+at::Tensor in_fp32(const at::Tensor& x);
+torch::Tensor group_norm(const torch::Tensor& x, const torch::nn::GroupNorm& norm);
+torch::Tensor layer_norm(const torch::Tensor& x, const torch::nn::LayerNorm& norm);
+
+}  // namespace flex::model
