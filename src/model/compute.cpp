@@ -182,8 +182,7 @@ LayoutChoice choose_memory_layout(MemoryLayout asked, const LayoutProbe& probe) 
   c.measured = true;
   c.nchw_s = time_layer(probe, at::MemoryFormat::Contiguous);
   c.nhwc_s = time_layer(probe, at::MemoryFormat::ChannelsLast);
-  // A tie (within 3 %) keeps NCHW, the layout every kernel supports best.
-  c.layout = c.nhwc_s < 0.97 * c.nchw_s ? MemoryLayout::NHWC : MemoryLayout::NCHW;
+  c.layout = c.nhwc_s < kNhwcThreshold * c.nchw_s ? MemoryLayout::NHWC : MemoryLayout::NCHW;
   return c;
 }
 

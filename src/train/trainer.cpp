@@ -490,6 +490,7 @@ TrainResult Trainer::run() {
       }
       norm = std::max(norm, st.grad_norm);
       if (st.overflow) {
+        ++s.result.skipped_updates;
         log::info("train: step ", step, " update skipped: fp16 gradients overflowed; loss scale lowered to ",
                   s.loss_scale.scale);
       } else if (st.skipped) {

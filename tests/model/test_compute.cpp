@@ -197,7 +197,7 @@ TEST(Compute, AutoLayoutTimesBothAndAFixedOneDoesNot) {
     EXPECT_TRUE(c.measured);
     EXPECT_GT(c.nchw_s, 0);
     EXPECT_GT(c.nhwc_s, 0);
-    EXPECT_EQ(c.layout, c.nhwc_s < 0.97 * c.nchw_s ? MemoryLayout::NHWC : MemoryLayout::NCHW);
+    EXPECT_EQ(c.layout, c.nhwc_s < model::kNhwcThreshold * c.nchw_s ? MemoryLayout::NHWC : MemoryLayout::NCHW);
     EXPECT_NE(model::describe(c).find("measured"), std::string::npos);
   }
   const auto fixed = model::choose_memory_layout(MemoryLayout::NHWC, probe);

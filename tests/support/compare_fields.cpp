@@ -1,15 +1,18 @@
-// compare_fields <a.h5> <b.h5> <tol>: exit 0 if the `fields` datasets have
-// the same shape and agree to <tol> (max abs difference), else print why.
+// compare_fields <a.h5> <b.h5> <tol> [std]: exit 0 if the `fields` datasets
+// have the same shape and agree to <tol> (max abs difference; with `std`,
+// max abs difference over b's standard deviation), else print why.
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
+#include <string>
 
 #include "flex/io/fields.hpp"
 
 int main(int argc, char** argv) {
-  if (argc != 4) {
-    std::fprintf(stderr, "usage: compare_fields a.h5 b.h5 tol\n");
+  const bool relative = argc == 5 && std::string(argv[4]) == "std";
+  if (argc != 4 && !relative) {
+    std::fprintf(stderr, "usage: compare_fields a.h5 b.h5 tol [std]\n");
     return 2;
   }
   try {
@@ -20,8 +23,13 @@ int main(int argc, char** argv) {
     }
     double worst = 0;
     for (size_t i = 0; i < a.data.size(); ++i) worst = std::fmax(worst, std::fabs(a.data[i] - b.data[i]));
-    std::printf("compare_fields: %zu values, max |a - b| = %.3g\n", a.data.size(), worst);
-    return worst <= std::atof(argv[3]) ? 0 : 1;
+    double mean = 0, var = 0;
+    for (double v : b.data) mean += v / static_cast<double>(b.data.size());
+    for (double v : b.data) var += (v - mean) * (v - mean) / static_cast<double>(b.data.size());
+    const double scale = relative ? std::sqrt(var) : 1.0;
+    std::printf("compare_fields: %zu values, max |a - b| = %.3g%s\n", a.data.size(), worst / scale,
+                relative ? " of b's std" : "");
+    return worst / scale <= std::atof(argv[3]) ? 0 : 1;
   } catch (const std::exception& e) {
     std::printf("compare_fields: %s\n", e.what());
     return 1;

@@ -190,3 +190,38 @@ TEST(TrainLoop, FreshRunStartsFromInitFrom) {
   auto a = weights(source), b = weights(m);
   for (std::size_t i = 0; i < a.size(); ++i) EXPECT_TRUE(torch::equal(a[i], b[i])) << "parameter " << i;
 }
+
+// fp16's dynamic loss scale, exercised on the CPU in fp32: scaling the loss by
+// a power of two and the gradients back is exact, so the run is bit for bit
+// the unscaled one; a non-finite gradient lowers the scale and is skipped
+// without counting towards train.max_bad_steps.
+TEST(TrainLoop, LossScalingIsExactAndAnOverflowIsNotABadStep) {
+  Fixture fx;
+  auto comm = comm::make_mpi_communicator(MPI_COMM_WORLD);
+  TinyModel plain, scaled;
+  {
+    train::Trainer t(plain, *comm, MPI_COMM_WORLD, {fx.sr.get()}, {}, fx.options(shared_dir("unscaled")));
+    EXPECT_EQ(t.run().steps_done, 8);
+  }
+  {
+    auto o = fx.options(shared_dir("scaled"));
+    o.loss_scaling = true;
+    train::Trainer t(scaled, *comm, MPI_COMM_WORLD, {fx.sr.get()}, {}, o);
+    EXPECT_EQ(t.run().steps_done, 8);
+  }
+  auto a = weights(plain), b = weights(scaled);
+  for (std::size_t i = 0; i < a.size(); ++i) EXPECT_TRUE(torch::equal(a[i], b[i])) << "parameter " << i;
+
+  TinyModel overflowing;
+  overflowing.nan_from = 3;
+  overflowing.nan_to = 6;  // three updates in a row overflow
+  auto o = fx.options(shared_dir("overflow"));
+  o.loss_scaling = true;
+  o.max_bad_steps = 2;
+  train::Trainer t(overflowing, *comm, MPI_COMM_WORLD, {fx.sr.get()}, {}, o);
+  const auto r = t.run();
+  EXPECT_EQ(r.steps_done, 8);
+  EXPECT_EQ(r.skipped_updates, 3);
+  EXPECT_EQ(r.reloads, 0) << "an overflow of the loss scale was counted as a bad step";
+  for (auto& p : overflowing.net->parameters()) EXPECT_TRUE(torch::isfinite(p).all().item<bool>());
+}

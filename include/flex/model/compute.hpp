@@ -80,6 +80,12 @@ struct LayoutProbe {
   Precision precision = Precision::FP32;
   c10::Device device = c10::Device(c10::DeviceType::CPU);
 };
+// NHWC is chosen only when the layer runs in under kNhwcThreshold of its NCHW
+// time: the rest of the network gains less from channels-last than the
+// probed layer (on the AVX512-BF16 build host the layer's 13-25 % advantage
+// in sampling came out as a tie or 2-9 % slower for the whole FLEX-S, and
+// its 7-11 % disadvantage in training as 20-60 %; bench_model prints both).
+constexpr double kNhwcThreshold = 0.75;
 LayoutChoice choose_memory_layout(MemoryLayout asked, const LayoutProbe& probe);
 // "nhwc (measured: nchw 41.2 ms, nhwc 22.0 ms per layer)" or "nchw (run.memory_format)".
 std::string describe(const LayoutChoice& c);
