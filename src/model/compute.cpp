@@ -1,8 +1,10 @@
 #include "flex/model/compute.hpp"
 
+#include <ATen/CPUGeneratorImpl.h>
 #include <ATen/autocast_mode.h>
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <functional>
@@ -144,9 +146,17 @@ double seconds_of(const std::function<void()>& f, const c10::Device& device) {
 // GroupNorm -> SiLU -> 3x3 convolution, FLEX's ResBlock layer, in `format`.
 double time_layer(const LayoutProbe& p, at::MemoryFormat format) {
   const auto opts = torch::TensorOptions().device(p.device);
-  torch::manual_seed(0);
-  auto x = torch::randn({p.batch, p.channels, p.img, p.img}, opts).contiguous(format);
-  auto w = torch::randn({p.channels, p.channels, 3, 3}, opts).mul_(0.05).contiguous(format).requires_grad_(p.backward);
+  // A generator of its own: the probe must not move the run's default streams.
+  auto gen = at::detail::createCPUGenerator(0);
+  const auto cpu = torch::TensorOptions().dtype(at::kFloat);
+  auto x = torch::randn({std::max<std::int64_t>(1, p.batch), p.channels, p.img, p.img}, gen, cpu)
+               .to(p.device)
+               .contiguous(format);
+  auto w = torch::randn({p.channels, p.channels, 3, 3}, gen, cpu)
+               .mul_(0.05)
+               .to(p.device)
+               .contiguous(format)
+               .requires_grad_(p.backward);
   auto gamma = torch::ones({p.channels}, opts).requires_grad_(p.backward);
   auto beta = torch::zeros({p.channels}, opts).requires_grad_(p.backward);
   const auto groups = p.channels % 32 == 0 ? 32 : 1;
@@ -202,7 +212,8 @@ Compute set_up_compute(torch::nn::Module& module, const RunSettings& run, const 
               "): bf16 is emulated there and usually slower than fp32");
   LayoutProbe p = probe;
   p.precision = c.precision;
-  c.layout = choose_memory_layout(parse_memory_layout(run.memory_format), p);
+  // A probe that fails on one rank (out of device memory) fails on all.
+  mpi::agree(comm, [&] { c.layout = choose_memory_layout(parse_memory_layout(run.memory_format), p); });
   // Timings differ between ranks; the layout must not (same arithmetic everywhere).
   const auto chosen = mpi::broadcast(memory_layout_name(c.layout.layout), comm);
   c.layout.layout = parse_memory_layout(chosen);

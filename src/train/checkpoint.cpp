@@ -137,7 +137,7 @@ void write_state(const std::string& path, const CheckpointState& s, const std::m
       {"step", s.step},       {"epoch", s.epoch},     {"steps_per_epoch", s.steps_per_epoch},
       {"lr_scale", s.lr_scale}, {"bad_run", s.bad_run}, {"ranks", s.ranks},
       {"seed", s.seed},       {"optimizer", s.optimizer}};
-  if (s.loss_scale > 0) j["loss_scale"] = s.loss_scale;
+  if (s.loss_scale > 0) j["loss_scale"] = s.loss_scale, j["loss_scale_good_steps"] = s.loss_scale_good_steps;
   j["model"] = s.model;
   nlohmann::ordered_json listed = nlohmann::ordered_json::object();
   for (const auto& [name, f] : files) listed[name] = {{"bytes", f.bytes}, {"fnv1a64", f.fnv1a64}};
@@ -192,6 +192,9 @@ CheckpointState read_state(const std::string& path, const std::string& dir) {
     FLEX_REQUIRE(ls->is_number() && ls->get<double>() > 0 && std::isfinite(ls->get<double>()),
                  path << ": \"loss_scale\" = " << ls->dump() << " is not a positive number" << kDamaged);
     s.loss_scale = ls->get<double>();
+    s.loss_scale_good_steps = integer(j, "loss_scale_good_steps", path, false);
+    check(s.loss_scale_good_steps >= 0, path, "loss_scale_good_steps", std::to_string(s.loss_scale_good_steps),
+          "a count of steps is >= 0");
   }
   // Informational for the loop (a resume takes them from its own deck), but
   // they must agree with the step they describe.

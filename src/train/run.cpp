@@ -158,6 +158,7 @@ int run(const TrainConfig& config, MPI_Comm comm) {
   log::info("train: ", model::describe(config.backbone), ", ", model::count_parameters(*net.module),
             " parameters, device ", device);
   auto model_options = config.model_options;
+  // read_config checked that train.accumulation divides train.batch.
   const auto micro_batch = config.trainer_options.batch / config.trainer_options.accumulation;
   model_options.precision =
       model::set_up_compute(*net.module, config.run, model::layout_probe(config.backbone, micro_batch, device, true), comm)

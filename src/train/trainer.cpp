@@ -170,6 +170,7 @@ struct Trainer::State {
       c.state.steps_per_epoch = spe;
       c.state.lr_scale = lr_scale;
       c.state.loss_scale = loss_scale.enabled ? loss_scale.scale : 0.0;
+      c.state.loss_scale_good_steps = loss_scale.good_steps;
       c.state.bad_run = bad_run;
       c.state.ranks = ranks;
       c.state.seed = opt.seed;
@@ -253,7 +254,8 @@ struct Trainer::State {
       }
     });
     lr_scale = c.state.lr_scale;
-    if (loss_scale.enabled && c.state.loss_scale > 0) loss_scale.scale = c.state.loss_scale, loss_scale.good_steps = 0;
+    if (loss_scale.enabled && c.state.loss_scale > 0)
+      loss_scale.scale = c.state.loss_scale, loss_scale.good_steps = c.state.loss_scale_good_steps;
     bad_run = c.state.bad_run;
     last_checkpoint = c.state.step;
     return c.state.step;
@@ -351,10 +353,16 @@ struct Trainer::State {
     l = l.cpu();
     for (std::size_t k = 0; k < tasks.size(); ++k) st.losses.push_back(l[static_cast<std::int64_t>(k)].item<double>());
     st.grad_norm = global_grad_norm(params);  // gradients are identical on every rank after averaging
-    bool finite = std::isfinite(st.grad_norm);
-    for (double v : st.losses) finite = finite && std::isfinite(v);
-    st.skipped = mpi::any(!finite, mpi);
-    st.overflow = loss_scale.update(!st.skipped);
+    bool losses_finite = true;
+    for (double v : st.losses) losses_finite = losses_finite && std::isfinite(v);
+    st.skipped = mpi::any(!(losses_finite && std::isfinite(st.grad_norm)), mpi);
+    // Only gradients that overflowed under finite (fp32) losses are the loss
+    // scale's doing; a non-finite loss is a bad step and leaves the scale alone.
+    // (Losses and gradient norm are the same on every rank after averaging.)
+    if (!st.skipped)
+      loss_scale.update(true);
+    else if (losses_finite)
+      st.overflow = loss_scale.update(false);
     if (st.skipped) {
       optimizer->zero_grad();
       return st;

@@ -14,6 +14,8 @@
 #include "flex/core/collectives.hpp"
 #include "flex/data/dataset.hpp"
 #include "flex/model/state_dict.hpp"
+#include "flex/train/checkpoint.hpp"
+#include "flex/train/loss_scale.hpp"
 #include "flex/train/trainer.hpp"
 
 using namespace flex;
@@ -45,11 +47,14 @@ class TinyModel : public train::TrainModel {
     auto noise = torch::randn(b.residual.sizes(), gen) * 0.01;
     auto l = (net->forward(b.input) + noise - b.residual).abs().mean();
     if (calls >= nan_from && calls < nan_to) l = l * std::numeric_limits<double>::quiet_NaN();
+    // A finite loss whose gradient is NaN (d sqrt(u)/du = inf at u = 0, times
+    // 0): what an fp16 gradient overflow looks like to the trainer.
+    if (calls >= nan_grad_from && calls < nan_grad_to) l = l + (net->conv->weight.sum() * 0).abs().sqrt();
     return l;
   }
   at::Tensor predict_residual(const data::Batch& b, std::uint64_t) override { return net->forward(b.input); }
   Tiny net{nullptr};
-  int calls = 0, signal_at = -1, nan_from = -1, nan_to = -1;
+  int calls = 0, signal_at = -1, nan_from = -1, nan_to = -1, nan_grad_from = -1, nan_grad_to = -1;
 };
 
 std::string shared_dir(const std::string& tag) {
@@ -213,15 +218,34 @@ TEST(TrainLoop, LossScalingIsExactAndAnOverflowIsNotABadStep) {
   for (std::size_t i = 0; i < a.size(); ++i) EXPECT_TRUE(torch::equal(a[i], b[i])) << "parameter " << i;
 
   TinyModel overflowing;
-  overflowing.nan_from = 3;
-  overflowing.nan_to = 6;  // three updates in a row overflow
+  overflowing.nan_grad_from = 3;
+  overflowing.nan_grad_to = 6;  // three updates in a row overflow
   auto o = fx.options(shared_dir("overflow"));
   o.loss_scaling = true;
   o.max_bad_steps = 2;
-  train::Trainer t(overflowing, *comm, MPI_COMM_WORLD, {fx.sr.get()}, {}, o);
+  o.checkpoint_every = 2;
+  {
+    train::Trainer t(overflowing, *comm, MPI_COMM_WORLD, {fx.sr.get()}, {}, o);
+    const auto r = t.run();
+    EXPECT_EQ(r.steps_done, 8);
+    EXPECT_EQ(r.skipped_updates, 3);
+    EXPECT_EQ(r.reloads, 0) << "an overflow of the loss scale was counted as a bad step";
+    for (auto& p : overflowing.net->parameters()) EXPECT_TRUE(torch::isfinite(p).all().item<bool>());
+  }
+  // Three halvings, kept in the checkpoint with the finite updates since.
+  const auto state = train::read_checkpoint(o.output_dir + "/checkpoints/chk00000008").state;
+  EXPECT_EQ(state.loss_scale, train::LossScale::kInitial / 8);
+  EXPECT_EQ(state.loss_scale_good_steps, 3);
+
+  // A non-finite loss is not the scale's doing: a bad step, scale untouched.
+  TinyModel diverging;
+  diverging.nan_from = 3;
+  diverging.nan_to = 6;
+  auto d = fx.options(shared_dir("nan_loss_scaled"));
+  d.loss_scaling = true;
+  d.max_bad_steps = 2;
+  d.checkpoint_every = 2;
+  train::Trainer t(diverging, *comm, MPI_COMM_WORLD, {fx.sr.get()}, {}, d);
   const auto r = t.run();
-  EXPECT_EQ(r.steps_done, 8);
-  EXPECT_EQ(r.skipped_updates, 3);
-  EXPECT_EQ(r.reloads, 0) << "an overflow of the loss scale was counted as a bad step";
-  for (auto& p : overflowing.net->parameters()) EXPECT_TRUE(torch::isfinite(p).all().item<bool>());
+  EXPECT_GE(r.reloads, 1) << "NaN losses under loss scaling never reached train.max_bad_steps";
 }

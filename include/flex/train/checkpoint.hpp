@@ -61,6 +61,7 @@ struct CheckpointState {
   std::uint64_t seed = 0;
   std::string optimizer;  // optim.name
   double loss_scale = 0;  // fp16 dynamic loss scale (0: none, not fp16)
+  std::int64_t loss_scale_good_steps = 0;  // finite updates since the scale last changed
   // model.*, unet.*, uvit.* keys the network was built with (empty: not recorded).
   std::map<std::string, std::string> model;
   // Read back: which of seed / optimizer state.json holds (earlier versions may lack them).
