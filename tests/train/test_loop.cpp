@@ -217,13 +217,17 @@ TEST(TrainLoop, LossScalingIsExactAndAnOverflowIsNotABadStep) {
   auto a = weights(plain), b = weights(scaled);
   for (std::size_t i = 0; i < a.size(); ++i) EXPECT_TRUE(torch::equal(a[i], b[i])) << "parameter " << i;
 
+  auto scaled_options = [&](const std::string& tag) {
+    auto o = fx.options(shared_dir(tag));
+    o.loss_scaling = true;
+    o.max_bad_steps = 2;
+    o.checkpoint_every = 2;
+    return o;
+  };
   TinyModel overflowing;
   overflowing.nan_grad_from = 3;
   overflowing.nan_grad_to = 6;  // three updates in a row overflow
-  auto o = fx.options(shared_dir("overflow"));
-  o.loss_scaling = true;
-  o.max_bad_steps = 2;
-  o.checkpoint_every = 2;
+  const auto o = scaled_options("overflow");
   {
     train::Trainer t(overflowing, *comm, MPI_COMM_WORLD, {fx.sr.get()}, {}, o);
     const auto r = t.run();
@@ -241,11 +245,7 @@ TEST(TrainLoop, LossScalingIsExactAndAnOverflowIsNotABadStep) {
   TinyModel diverging;
   diverging.nan_from = 3;
   diverging.nan_to = 6;
-  auto d = fx.options(shared_dir("nan_loss_scaled"));
-  d.loss_scaling = true;
-  d.max_bad_steps = 2;
-  d.checkpoint_every = 2;
-  train::Trainer t(diverging, *comm, MPI_COMM_WORLD, {fx.sr.get()}, {}, d);
+  train::Trainer t(diverging, *comm, MPI_COMM_WORLD, {fx.sr.get()}, {}, scaled_options("nan_loss_scaled"));
   const auto r = t.run();
   EXPECT_GE(r.reloads, 1) << "NaN losses under loss scaling never reached train.max_bad_steps";
 }
