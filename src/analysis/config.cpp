@@ -15,8 +15,8 @@ const std::vector<std::string> kMetrics = {"rfne", "pcc",        "mse",      "ps
 }  // namespace
 
 void declare_keys(DeckSchema& s) {
-  s.add_path("analyze.truth", "", "reference field file (HDF5 `fields` [N,C,H,W] or `w` [T,H,W]); required");
-  s.add_string("analyze.truth_dataset", "", "dataset in the truth file (empty: `fields`, else `w`)");
+  s.add_path("analyze.truth", "", "reference field file (any layout of doc/data.md); required");
+  io::declare_layout_keys(s, "analyze.truth_", "analyze.truth");
   s.add_path("analyze.prediction", "",
              "predicted field file, same C, H, W as the truth (empty: the ensemble mean if an ensemble is given, "
              "else only the truth's spectra)");
@@ -106,6 +106,7 @@ AnalyzeConfig read_config(const Deck& deck) {
   }
 
   c.truth = {deck.get_string("analyze.truth"), deck.get_string("analyze.truth_dataset")};
+  c.truth_layout = io::read_layout(deck, "analyze.truth_");
   FLEX_REQUIRE(!c.truth.path.empty(),
                deck.where("analyze.truth") << ": key 'analyze.truth' is required (the reference field file)");
   c.prediction = {deck.get_string("analyze.prediction"), deck.get_string("analyze.prediction_dataset")};

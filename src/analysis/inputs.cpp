@@ -12,28 +12,10 @@ namespace flex::analysis {
 
 namespace {
 
-// The `channels` attribute as the field writer stores it: names joined by commas.
-std::vector<std::string> attribute_names(const std::string& text) {
-  std::vector<std::string> out;
-  std::string word;
-  std::istringstream in(text);
-  while (std::getline(in, word, ',')) {
-    const auto b = word.find_first_not_of(" \t"), e = word.find_last_not_of(" \t");
-    if (b != std::string::npos) out.push_back(word.substr(b, e - b + 1));
-  }
-  return out;
-}
-
 Channels resolve_channels(const AnalyzeConfig& config, const io::FieldReader& truth) {
   const long c = truth.shape().c;
   Channels ch;
-  if (truth.has_attribute("channels")) ch.names = attribute_names(truth.attribute_string("channels"));
-  if (static_cast<long>(ch.names.size()) != c) {
-    ch.names.clear();
-    if (c == 3) ch.names = {"u", "v", "w"};  // SuperBench NSKT layout
-    if (c == 1) ch.names = {"w"};
-    for (long i = 0; i < c && c != 3 && c != 1; ++i) ch.names.push_back("c" + std::to_string(i));
-  }
+  ch.names = truth.channel_names();
   auto named = [&](std::initializer_list<const char*> options) -> long {
     for (long i = 0; i < c; ++i)
       for (const char* o : options)
@@ -177,7 +159,7 @@ void open_baselines(const AnalyzeConfig& config, MPI_Comm comm, Inputs& in) {
   FLEX_REQUIRE(s.h == in.shape.h && s.w == in.shape.w,
                b.path() << ": baselines [" << s.n << ", " << s.c << ", " << s.h << ", " << s.w
                         << "] do not match the truth " << in.truth.path() << " in H, W (key 'analyze.baselines')");
-  if (b.has_attribute("channels")) in.baseline_names = attribute_names(b.attribute_string("channels"));
+  if (b.has_attribute("channels")) in.baseline_names = b.channel_names();
   if (static_cast<long>(in.baseline_names.size()) != s.c) {
     in.baseline_names.clear();
     for (long k = 0; k < s.c; ++k) in.baseline_names.push_back("baseline" + std::to_string(k));
@@ -190,7 +172,7 @@ void open_baselines(const AnalyzeConfig& config, MPI_Comm comm, Inputs& in) {
 }  // namespace
 
 Inputs open_inputs(const AnalyzeConfig& config, MPI_Comm comm) {
-  Inputs in(io::FieldReader(config.truth.path, comm, config.truth.dataset));
+  Inputs in(io::FieldReader(config.truth.path, comm, config.truth_layout));
   in.shape = in.truth.shape();
   in.channels = resolve_channels(config, in.truth);
 

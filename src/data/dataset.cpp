@@ -128,15 +128,30 @@ Dataset::Locator Dataset::locate(std::int64_t index) const {
   return {s, anchors_[s][static_cast<std::size_t>(position)]};
 }
 
+std::pair<std::int64_t, std::int64_t> Dataset::patch_origin(const FieldSource& src, std::uint64_t patch_seed) const {
+  const std::int64_t p = config_.patch;
+  // Along an axis that wraps, anywhere; between walls, where the patch and
+  // (SR) the points its bicubic conditioning reads lie inside the field.
+  const WindowSpec reach = task_ == Task::SuperResolution ? sr_read_window(0, 0, p, config_.factor) : WindowSpec{0, 0, p, p};
+  const auto draw = [&](std::uint64_t r, std::int64_t extent, std::int64_t start, std::int64_t length, bool wraps) {
+    if (wraps) return static_cast<std::int64_t>(r % static_cast<std::uint64_t>(extent));
+    const std::int64_t room = extent - length;
+    FLEX_REQUIRE(room >= 0, src.name() << ": a patch of " << p << " and its bicubic reach (" << length
+                                       << " samples) do not fit between the walls of a field of " << extent);
+    return -start + static_cast<std::int64_t>(r % static_cast<std::uint64_t>(room + 1));
+  };
+  const auto wraps = src.periodicity();
+  return {draw(mix64(patch_seed), src.rows(), reach.row0, reach.rows, wraps.rows),
+          draw(mix64(patch_seed ^ 0x5bd1e995ULL), src.cols(), reach.col0, reach.cols, wraps.cols)};
+}
+
 Sample Dataset::get(std::int64_t index, std::uint64_t patch_seed) const {
   const Locator at = locate(index);
   const SourceEntry& e = sources_[at.source];
   const FieldSource& src = *e.source;
   const std::int64_t p = config_.patch, h = src.rows(), w = src.cols(), ch = config_.channel;
-  // A patch anywhere in the periodic box.
-  const std::int64_t row0 = static_cast<std::int64_t>(mix64(patch_seed) % static_cast<std::uint64_t>(h));
-  const std::int64_t col0 = static_cast<std::int64_t>(mix64(patch_seed ^ 0x5bd1e995ULL) % static_cast<std::uint64_t>(w));
-  const float inv = static_cast<float>(1.0 / config_.norm_std);
+  const auto [row0, col0] = patch_origin(src, patch_seed);
+  const float inv = static_cast<float>(1.0 / config_.norm_std), mean = static_cast<float>(config_.norm_mean);
   Sample s;
   auto c = conditioning(config_, task_, e.reynolds);
   s.cond = torch::tensor(c, torch::kFloat);
@@ -145,13 +160,13 @@ Sample Dataset::get(std::int64_t index, std::uint64_t patch_seed) const {
     const WindowSpec spec = sr_read_window(row0, col0, p, config_.factor);
     at::Tensor window = src.read_window(snap, ch, spec.row0, spec.rows, spec.col0, spec.cols);
     SrPatch sp = sr_patch_from_window(window, spec, row0, col0, p, config_.factor, h, w);
-    at::Tensor up = (sp.upsampled * inv).unsqueeze(0).contiguous();
+    at::Tensor up = ((sp.upsampled - mean) * inv).unsqueeze(0).contiguous();
     s.input = up;
     s.base = up;
     s.residual = residual(sp.truth * inv, sp.upsampled * inv).unsqueeze(0).contiguous();
   } else {
     const std::int64_t t = at.snapshot, hz = config_.horizon;
-    auto frame = [&](std::int64_t snap) { return src.read_window(snap, ch, row0, p, col0, p) * inv; };
+    auto frame = [&](std::int64_t snap) { return (src.read_window(snap, ch, row0, p, col0, p) - mean) * inv; };
     at::Tensor prev = frame(t - hz), cur = frame(t), next = frame(t + hz);
     s.input = torch::stack({prev, cur});
     s.base = cur.unsqueeze(0);

@@ -35,9 +35,9 @@ void for_each_piece(std::int64_t row0, std::int64_t nrows, std::int64_t col0, st
 
 class FileSource : public FieldSource {
  public:
-  FileSource(const std::string& path, const std::string& dataset) {
+  FileSource(const std::string& path, const io::FieldLayout& layout) {
     std::lock_guard<std::mutex> lock(hdf5_mutex());
-    reader_ = std::make_unique<io::FieldReader>(path, MPI_COMM_SELF, dataset);
+    reader_ = std::make_unique<io::FieldReader>(path, MPI_COMM_SELF, layout);
     shape_ = reader_->shape();
     if (reader_->has_attribute("Re")) reynolds_ = reader_->attribute_double("Re");
   }
@@ -47,6 +47,7 @@ class FileSource : public FieldSource {
   std::int64_t cols() const override { return shape_.w; }
   double reynolds() const override { return reynolds_; }
   std::string name() const override { return reader_->path(); }
+  io::Periodicity periodicity() const override { return reader_->periodicity(); }
 
   at::Tensor read_window(std::int64_t n, std::int64_t c, std::int64_t row0, std::int64_t nrows, std::int64_t col0,
                          std::int64_t ncols) const override {
@@ -105,8 +106,8 @@ class TensorSource : public FieldSource {
 
 }  // namespace
 
-std::unique_ptr<FieldSource> open_field_file(const std::string& path, const std::string& dataset) {
-  return std::make_unique<FileSource>(path, dataset);
+std::unique_ptr<FieldSource> open_field_file(const std::string& path, const io::FieldLayout& layout) {
+  return std::make_unique<FileSource>(path, layout);
 }
 
 std::unique_ptr<FieldSource> tensor_source(at::Tensor fields, double reynolds, std::string name) {

@@ -32,7 +32,26 @@ long wrap(long i, long n) {
   return i < 0 ? i + n : i;
 }
 
+Boundary parse_boundary(const std::string& word, const std::string& text) {
+  if (word == "periodic") return Boundary::Periodic;
+  if (word == "reflect") return Boundary::Reflect;
+  FLEX_REQUIRE(false, "boundary '" << text << "': expected periodic, reflect or <rows>,<cols> (e.g. reflect,periodic)");
+}
+
+const char* boundary_name(Boundary b) { return b == Boundary::Periodic ? "periodic" : "reflect"; }
+
 }  // namespace
+
+Boundaries parse_boundaries(const std::string& text) {
+  const auto comma = text.find(',');
+  if (comma == std::string::npos) return parse_boundary(text, text);
+  return {parse_boundary(text.substr(0, comma), text), parse_boundary(text.substr(comma + 1), text)};
+}
+
+std::string boundaries_name(const Boundaries& b) {
+  if (b.rows == b.cols) return boundary_name(b.rows);
+  return std::string(boundary_name(b.rows)) + "," + boundary_name(b.cols);
+}
 
 Tiling::Tiling(const TilingSpec& spec) : spec_(spec) {
   FLEX_REQUIRE(spec.height > 0 && spec.width > 0, "tiling: field size " << spec.height << "x" << spec.width
@@ -62,10 +81,10 @@ Patch Tiling::patch(long index) const {
 }
 
 long Tiling::field_row(long r) const {
-  return spec_.boundary == Boundary::Periodic ? wrap(r, spec_.height) : reflect(r, spec_.height);
+  return spec_.boundary.rows == Boundary::Periodic ? wrap(r, spec_.height) : reflect(r, spec_.height);
 }
 long Tiling::field_col(long c) const {
-  return spec_.boundary == Boundary::Periodic ? wrap(c, spec_.width) : reflect(c, spec_.width);
+  return spec_.boundary.cols == Boundary::Periodic ? wrap(c, spec_.width) : reflect(c, spec_.width);
 }
 
 void Tiling::extract(const float* field, long index, float* out) const {

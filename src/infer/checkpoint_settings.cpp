@@ -34,6 +34,7 @@ std::string exact_text(double x) {
 std::map<std::string, std::string> deck_values(const model::CheckpointInfo& info) {
   auto keys = info.model_keys;
   keys["infer.parameterisation"] = info.parameterisation;
+  keys["infer.norm_mean"] = exact_text(info.norm_mean);
   keys["infer.norm_std"] = exact_text(info.norm_std);
   keys["infer.re_scaling"] = info.re_scaling;
   keys["infer.factor"] = std::to_string(info.sr_factor);

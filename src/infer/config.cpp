@@ -11,7 +11,7 @@ namespace flex::infer {
 void declare_keys(DeckSchema& s) {
   s.add_choice("infer.task", "sr", {"sr", "fc"}, "super-resolution (sr) or autoregressive forecasting (fc)");
   s.add_path("infer.input", "", "field file to start from (high-res truth, e.g. `flex dns` output)");
-  s.add_string("infer.dataset", "", "dataset in infer.input (empty: `fields`, else `w`)");
+  io::declare_layout_keys(s, "infer.", "infer.input");
   s.add_int("infer.channel", 2, "channel of infer.input to predict (2: vorticity of u,v,w files)").range(0, {});
   s.add_bool("infer.lowres_input", false,
              "sr: infer.input already holds the low-res field (no truth); false: subsample the truth");
@@ -27,12 +27,15 @@ void declare_keys(DeckSchema& s) {
   s.add_int("infer.factor", 8, "sr: subsampling factor (every factor-th point), as trained").range(1, 64);
   s.add_path("infer.checkpoint", "", "weights in the reference state-dict format (e.g. `flex train`'s EMA export)");
   s.add_int("infer.halo", -1, "patch overlap on each side in pixels (-1: patch/8)").range(-1, {});
-  s.add_choice("infer.boundary", "periodic", {"periodic", "reflect"}, "how patches extend past the field edge");
+  s.add_string("infer.boundary", "auto",
+               "how patches extend past the field edge: periodic, reflect, or <rows>,<cols> (e.g. reflect,periodic); "
+               "auto: the input format's (periodic; pdebench reflect; era5 reflect,periodic)");
   s.add_int("infer.batch", 4, "patches per network call").range(1, 4096);
   s.add_int("infer.members", 1, "ensemble members (different noise); mean = prediction, std = uncertainty")
       .range(1, 1024);
   s.add_int("infer.steps", 2, "DDIM sampling steps").range(1, 1000);
   s.add_choice("infer.parameterisation", "v", {"v", "eps", "x"}, "what the network was trained to predict");
+  s.add_real("infer.norm_mean", 0.0, "subtracted from fields before the network, as trained (data.norm_mean)");
   s.add_real("infer.norm_std", 5.4574137, "fields are divided by it before the network (SPEC §3)").range(1e-12, {});
   s.add_real("infer.re", 0.0, "Reynolds number for conditioning (0: the file's `Re` attribute)").range(0, {});
   s.add_choice("infer.re_scaling", "ref", {"ref", "log10", "linear"},
@@ -40,6 +43,13 @@ void declare_keys(DeckSchema& s) {
   s.add_path("infer.output", "prediction.h5", "prediction file (relative paths under run.output_dir)");
   model::declare_model_keys(s);
   model::declare_backbone_keys(s);
+}
+
+decomp::Boundaries InferConfig::boundaries_for(io::Format f) const {
+  if (boundary) return *boundary;
+  const auto p = io::periodicity_of(f);
+  const auto axis = [](bool periodic) { return periodic ? decomp::Boundary::Periodic : decomp::Boundary::Reflect; };
+  return {axis(p.rows), axis(p.cols)};
 }
 
 std::vector<std::string> InferConfig::missing_inputs() const {
@@ -65,7 +75,7 @@ InferConfig read_config(const Deck& given) {
   c.input = deck.get_string("infer.input");
   FLEX_REQUIRE(c.input.empty() || fs::exists(c.input), c.about("infer.input") << " = " << c.input
                                                                               << " does not exist");
-  c.dataset = deck.get_string("infer.dataset");
+  c.layout = io::read_layout(deck, "infer.");
   c.channel = deck.get_int("infer.channel");
   c.lowres_input = deck.get_bool("infer.lowres_input");
   c.snapshots = deck.get_string("infer.snapshots");
@@ -95,11 +105,19 @@ InferConfig read_config(const Deck& given) {
   c.halo = halo < 0 ? patch / 8 : halo;
   FLEX_REQUIRE(2 * c.halo < patch, c.about("infer.halo") << " = " << halo << " must be below half the patch (model.img = "
                                                          << patch << ")");
-  c.boundary = deck.get_string("infer.boundary") == "periodic" ? decomp::Boundary::Periodic : decomp::Boundary::Reflect;
+  const std::string& boundary = deck.get_string("infer.boundary");
+  if (boundary != "auto") {
+    try {
+      c.boundary = decomp::parse_boundaries(boundary);
+    } catch (const InputError& e) {
+      FLEX_REQUIRE(false, c.about("infer.boundary") << ": " << e.what());
+    }
+  }
   c.batch = deck.get_int("infer.batch");
   c.members = deck.get_int("infer.members");
   c.steps = deck.get_int("infer.steps");
   c.parameterisation = diffusion::parse_parameterisation(deck.get_string("infer.parameterisation"));
+  c.norm_mean = deck.get_real("infer.norm_mean");
   c.norm_std = deck.get_real("infer.norm_std");
   c.re = deck.get_real("infer.re");
   c.re_scaling = data::parse_re_scaling(deck.get_string("infer.re_scaling"));

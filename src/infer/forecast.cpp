@@ -30,7 +30,6 @@ struct LeadMeans {
 
 void forecast_file(const InferConfig& c, c10::Device device, MPI_Comm comm) {
   auto job = open_job(c, Task::Forecast, device, comm);
-  const double norm = c.norm_std;
   const long h = c.horizon, t0 = c.start, leads = c.rollout;
   const long n_snapshots = job.reader.shape().n;
   // Truth exists for the leads whose snapshot t0 + kΔ is in the file.
@@ -41,8 +40,8 @@ void forecast_file(const InferConfig& c, c10::Device device, MPI_Comm comm) {
     log::warn("infer: only ", known, " of ", leads, " leads have a reference snapshot in ", c.input,
               " (scored; no truth file written)");
 
-  const auto prev = read_plane(job.reader, t0 - h, c.channel) / norm;
-  const auto last = read_plane(job.reader, t0, c.channel) / norm;
+  const auto prev = read_normalised(c, job.reader, t0 - h);
+  const auto last = read_normalised(c, job.reader, t0);
   const MemberPredictor predictor = [&](std::int64_t first, std::int64_t count) {
     return flex_predictor(job.sampling, Task::Forecast, first, count);
   };
@@ -61,13 +60,14 @@ void forecast_file(const InferConfig& c, c10::Device device, MPI_Comm comm) {
     at::Tensor truth;
     log::Fields line{{"lead", double(k + 1)}, {"snapshot", double(target)}};
     if (k < known) {
-      truth = read_plane(job.reader, target, c.channel) / norm;
+      truth = read_normalised(c, job.reader, target);
       const auto flex = score(mean, truth), kept = score(last, truth);
       means.add(flex, kept);
       line.insert(line.end(), {{"rfne", flex.rfne}, {"pcc", flex.pcc}, {"rfne_persistence", kept.rfne},
                                {"pcc_persistence", kept.pcc}});
     }
-    out.write(k, mean * norm, members * norm, out_spec.with_truth ? truth * norm : at::Tensor(), persistence * norm);
+    out.write(k, in_field_units(c, mean), in_field_units(c, members),
+              out_spec.with_truth ? in_field_units(c, truth) : at::Tensor(), in_field_units(c, persistence));
     log::progress("infer", k + 1, line);
   }
   out.set_attribute("task", std::string("fc"));

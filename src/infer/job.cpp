@@ -34,7 +34,7 @@ void require_finite_input(const InferConfig& c, Task task, const io::FieldReader
 Job open_job(const InferConfig& c, Task task, c10::Device device, MPI_Comm comm) {
   c.require_inputs();
   const bool sr = task == Task::SuperResolution;
-  io::FieldReader reader(c.input, comm, c.dataset);
+  io::FieldReader reader(c.input, comm, c.layout);
   const auto shape = reader.shape();
   FLEX_REQUIRE(c.channel < shape.c, c.about("infer.channel") << " = " << c.channel << " but " << c.input << " has "
                                                               << shape.c << " channel(s)");
@@ -44,7 +44,8 @@ Job open_job(const InferConfig& c, Task task, c10::Device device, MPI_Comm comm)
                                        << c.input << " is not divisible by it");
   const long H = lowres ? shape.h * c.factor : shape.h, W = lowres ? shape.w * c.factor : shape.w;
   const long patch = c.model.flex.img;
-  decomp::Tiling tiling({H, W, patch, c.halo, c.boundary});
+  const auto boundary = c.boundaries_for(reader.format());
+  decomp::Tiling tiling({H, W, patch, c.halo, boundary});
   // Forecasting addresses raw snapshots (infer.start, infer.horizon), no list.
   std::vector<std::int64_t> snapshots;
   if (sr) {
@@ -64,6 +65,7 @@ Job open_job(const InferConfig& c, Task task, c10::Device device, MPI_Comm comm)
   out.snapshots = sr ? n_pos : c.rollout;
   out.height = H, out.width = W, out.members = sampling.members;
   out.with_truth = sr && !lowres;
+  out.channel = reader.channel_names()[static_cast<size_t>(c.channel)];
   out.baselines = baseline_names(task);
   out.overwrite = c.run.overwrite;
   out.dx = 2 * M_PI / static_cast<double>(H);
@@ -73,8 +75,8 @@ Job open_job(const InferConfig& c, Task task, c10::Device device, MPI_Comm comm)
                               : "forecast from snapshot " + std::to_string(c.start) + " in steps of " +
                                     std::to_string(c.horizon) + " (" +
                                     (c.feedback == Feedback::Mean ? "ensemble mean" : "each member") + " fed back)";
-  log::info("infer: ", what, " of ", c.input,
-            " (", H, "x", W, ") with ", model::describe(sampling.config), "; ", tiling.count(), " patches of ", patch,
+  log::info("infer: ", what, " of ", c.input, " (", io::format_name(reader.format()), ", ", H, "x", W,
+            ", boundary ", decomp::boundaries_name(boundary), ") with ", model::describe(sampling.config), "; ", tiling.count(), " patches of ", patch,
             "^2, halo ", c.halo, ", ", sampling.members, " member(s), ", sampling.sampler.steps, " DDIM steps, ",
             ranks, " rank(s)");
   return Job{std::move(reader), std::move(sampling), std::move(tiling), std::move(snapshots), out};
@@ -85,6 +87,14 @@ at::Tensor read_plane(const io::FieldReader& reader, long n, long channel) {
   auto plane = torch::empty({s.h, s.w}, torch::kFloat32);
   reader.read(io::Hyperslab{n, 1, channel, 1, 0, s.h, 0, s.w}, plane.data_ptr<float>());
   return plane;
+}
+
+at::Tensor read_normalised(const InferConfig& c, const io::FieldReader& reader, long n) {
+  return (read_plane(reader, n, c.channel) - c.norm_mean) / c.norm_std;
+}
+
+at::Tensor in_field_units(const InferConfig& c, const at::Tensor& normalised) {
+  return normalised * c.norm_std + c.norm_mean;
 }
 
 void finish(const InferConfig& c, const OutputSpec& out, MPI_Comm comm) {

@@ -40,6 +40,10 @@ void require_finite_input(const InferConfig& config, Task task, const io::FieldR
 
 // Channel `channel` of snapshot `n`, as stored: [H, W] float32.
 at::Tensor read_plane(const io::FieldReader& reader, long n, long channel);
+// Channel infer.channel of snapshot `n` as the network sees it, (x - norm_mean) / norm_std,
+// and a field in those units back in the file's.
+at::Tensor read_normalised(const InferConfig& config, const io::FieldReader& reader, long n);
+at::Tensor in_field_units(const InferConfig& config, const at::Tensor& normalised);
 
 // After the field files are closed: the resolved deck beside them (rank 0)
 // and the closing log line.

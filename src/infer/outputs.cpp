@@ -25,7 +25,7 @@ InferenceOutputs::InferenceOutputs(const OutputSpec& spec, MPI_Comm comm) : comm
   io::WriterOptions opt;
   opt.overwrite = spec.overwrite;
   opt.dx = opt.dy = spec.dx;
-  opt.channel_names = {"w"};
+  opt.channel_names = {spec.channel};
   mean_ = std::make_unique<io::FieldWriter>(spec.path, comm, io::FieldShape{spec.snapshots, 1, spec.height, spec.width},
                                             opt);
   if (spec.members > 1) {

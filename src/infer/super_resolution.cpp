@@ -38,7 +38,6 @@ double SrSummary::mean(double SrSnapshot::*value) const {
 
 SrSummary super_resolve_file(const InferConfig& c, c10::Device device, MPI_Comm comm) {
   auto job = open_job(c, Task::SuperResolution, device, comm);
-  const double norm = c.norm_std;
   const bool lowres = c.lowres_input;
   InferenceOutputs out(job.out, comm);
   const auto predict = flex_predictor(job.sampling, Task::SuperResolution, 0);
@@ -48,15 +47,15 @@ SrSummary super_resolve_file(const InferConfig& c, c10::Device device, MPI_Comm 
   for (size_t i = 0; i < job.snapshots.size(); ++i) {
     const auto t0 = std::chrono::steady_clock::now();
     const auto n = job.snapshots[i];
-    const auto plane = read_plane(job.reader, n, c.channel) / norm;
+    const auto plane = read_normalised(c, job.reader, n);
     const auto truth = lowres ? at::Tensor() : plane;
     const auto coarse = lowres ? plane : data::subsample(plane, c.factor);
     // Patch ids continue across snapshots, so every field draws its own noise.
     const auto sr = super_resolve(coarse, c.factor, job.tiling, predict, c.batch, n * job.tiling.count(), comm);
     const auto& field = sr.prediction;
     const auto baselines = sr_baselines(coarse, sr.upsampled, c.factor);  // [3, H, W]
-    out.write(static_cast<long>(i), field.mean * norm, field.members * norm,
-              truth.defined() ? truth * norm : at::Tensor(), baselines * norm);
+    out.write(static_cast<long>(i), in_field_units(c, field.mean), in_field_units(c, field.members),
+              truth.defined() ? in_field_units(c, truth) : at::Tensor(), in_field_units(c, baselines));
     SrSnapshot s;
     s.snapshot = n;
     s.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

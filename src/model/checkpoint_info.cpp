@@ -24,6 +24,7 @@ void write_checkpoint_info(const std::string& checkpoint, const CheckpointInfo& 
   j["flex"] = info.flex_version.empty() ? std::string(FLEX_VERSION_STRING) : info.flex_version;
   j["model"] = info.model_keys;
   j["parameterisation"] = info.parameterisation;
+  j["norm_mean"] = info.norm_mean;
   j["norm_std"] = info.norm_std;
   j["re_scaling"] = info.re_scaling;
   j["sr_factor"] = info.sr_factor;
@@ -49,6 +50,7 @@ std::optional<CheckpointInfo> read_checkpoint_info(const std::string& checkpoint
   try {
     info.model_keys = j.at("model").get<std::map<std::string, std::string>>();
     info.parameterisation = j.at("parameterisation").get<std::string>();
+    info.norm_mean = j.value("norm_mean", 0.0);  // absent before ERA5 support: 0
     info.norm_std = j.at("norm_std").get<double>();
     info.re_scaling = j.at("re_scaling").get<std::string>();
     info.sr_factor = j.at("sr_factor").get<long>();

@@ -17,7 +17,7 @@ void declare_keys(DeckSchema& s) {
   // data.*
   s.add_string("data.files", "", "field files for training, separated by commas or spaces (fields[N,C,H,W] or w[T,H,W])");
   s.add_string("data.valid_files", "", "field files for validation, as data.files (empty: data.files)");
-  s.add_string("data.dataset", "", "HDF5 dataset name (empty: `fields`, else `w`)");
+  io::declare_layout_keys(s, "data.", "data.files and data.valid_files");
   s.add_string("data.train_snapshots", "even", "training snapshots: even | odd | all | ranges a:b[:s],... (b may be end)");
   s.add_string("data.valid_snapshots", "odd", "validation snapshots, same syntax as data.train_snapshots");
   s.add_int("data.channel", -1, "channel to learn (-1: 2 = vorticity for 3-channel (u,v,w) files, else 0)").range(-1, {});
@@ -28,8 +28,11 @@ void declare_keys(DeckSchema& s) {
             "forecast step h in raw snapshots of the file: frames (t-h, t) -> t+h, the split choosing t only "
             "(1: consecutive snapshots, the authors')")
       .range(1, {});
-  s.add_choice("data.norm", "fixed", {"fixed", "data"}, "normalisation std: data.norm_std, or computed from training residuals");
-  s.add_real("data.norm_std", 5.4574137, "fields are divided by this std (mean 0)").range(1e-12, {});
+  s.add_choice("data.norm", "fixed", {"fixed", "data", "stats"},
+               "normalisation: fixed (data.norm_mean, data.norm_std), data (std of the training residuals, mean "
+               "data.norm_mean), or stats (the channel's mean and std over data.files, cached beside them: ERA5's)");
+  s.add_real("data.norm_mean", 0.0, "subtracted from fields before the division (data.norm = fixed or data)");
+  s.add_real("data.norm_std", 5.4574137, "fields are divided by this std (data.norm = fixed)").range(1e-12, {});
   s.add_int("data.norm_samples", 64, "training samples used when data.norm = data").range(1, {});
   s.add_choice("data.re_scaling", "ref", {"ref", "log10", "linear"},
                "Reynolds conditioning scalar: ref = Re / 40000 (the authors'), log10(Re) - 4, or Re / 10^4");
@@ -100,7 +103,7 @@ DataConfig read_data(const Deck& deck, const model::FlexConfig& net) {
   const auto valid_files = deck.get_strings("data.valid_files");
   d.valid = valid_files.empty() ? read_split(deck, files, "data.files", "data.valid_snapshots")
                                 : read_split(deck, valid_files, "data.valid_files", "data.valid_snapshots");
-  d.dataset = deck.get_string("data.dataset");
+  d.layout = io::read_layout(deck, "data.");
   d.channel = deck.get_int("data.channel");
   d.channel_origin = origin(deck, "data.channel");
 
@@ -125,8 +128,10 @@ DataConfig read_data(const Deck& deck, const model::FlexConfig& net) {
   sc.cond_step = deck.get_bool("data.cond_step");
   sc.cond_factor = deck.get_bool("data.cond_factor");
   sc.patches_per_snapshot = deck.get_int("data.patches_per_snapshot");
+  sc.norm_mean = deck.get_real("data.norm_mean");
   sc.norm_std = deck.get_real("data.norm_std");
   d.norm_from_data = deck.get_string("data.norm") == "data";
+  d.norm_from_stats = deck.get_string("data.norm") == "stats";
   d.norm_samples = deck.get_int("data.norm_samples");
   return d;
 }

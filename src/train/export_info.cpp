@@ -7,7 +7,7 @@
 
 namespace flex::train {
 
-model::CheckpointInfo export_info(const TrainConfig& config, double norm_std) {
+model::CheckpointInfo export_info(const TrainConfig& config, double norm_mean, double norm_std) {
   const data::SampleConfig& sample = config.data.sample;
   model::CheckpointInfo info;
   info.model_keys = config.model_keys;
@@ -20,6 +20,7 @@ model::CheckpointInfo export_info(const TrainConfig& config, double norm_std) {
   info.model_keys["model.depth"] = std::to_string(f.depth);
   info.model_keys["model.heads"] = std::to_string(f.heads);
   info.parameterisation = diffusion::parameterisation_name(config.model_options.loss.param);
+  info.norm_mean = norm_mean;
   info.norm_std = norm_std;
   info.re_scaling = data::re_scaling_name(sample.re_scaling);
   info.sr_factor = sample.factor;

@@ -16,6 +16,7 @@
 #include "flex/core/output.hpp"
 #include "flex/core/seed.hpp"
 #include "flex/data/dataset.hpp"
+#include "flex/io/channel_stats.hpp"
 #include "flex/model/backbone.hpp"
 #include "flex/train/data_check.hpp"
 #include "flex/train/export_info.hpp"
@@ -37,7 +38,7 @@ std::vector<data::SourceEntry> open_sources(const DataConfig& d, const DataSplit
   for (std::size_t i = 0; i < split.files.size(); ++i) {
     const std::string& path = split.files[i];
     FLEX_REQUIRE(fs::exists(path), split.files_origin << ": " << path << " does not exist");
-    std::shared_ptr<const data::FieldSource> src = data::open_field_file(path, d.dataset);
+    std::shared_ptr<const data::FieldSource> src = data::open_field_file(path, d.layout);
     const double re = d.reynolds.empty() ? src->reynolds() : d.reynolds[i];
     FLEX_REQUIRE(re > 0, path << " has no `Re` attribute: set data.re in " << deck);
     if (*channel < 0) *channel = src->channels() == 3 ? 2 : 0;
@@ -121,6 +122,14 @@ TrainingData make_datasets(const TrainConfig& c, MPI_Comm comm) {
   std::vector<Task> tasks;
   if (c.backbone.flex.has_sr()) tasks.push_back(Task::SuperResolution);
   if (c.backbone.flex.has_fc()) tasks.push_back(Task::Forecast);
+  if (d.norm_from_stats) {
+    const auto stats = io::channel_statistics(d.train.files, d.layout, comm);
+    sc.norm_mean = stats.mean[static_cast<size_t>(channel)];
+    sc.norm_std = stats.std[static_cast<size_t>(channel)];
+    FLEX_REQUIRE(sc.norm_std > 0, c.run.about("data.norm") << " = stats: channel " << channel << " of data.files is constant");
+    log::info("train: normalisation of channel ", channel, " from ", stats.source, ": mean ", sc.norm_mean, ", std ",
+              sc.norm_std);
+  }
   if (d.norm_from_data) {
     data::SampleConfig unit = sc;
     unit.norm_std = 1.0;
@@ -169,7 +178,8 @@ int run(const TrainConfig& config, MPI_Comm comm) {
   // run has started, so a run that fails before it leaves no deck behind.
   TrainOptions options = config.trainer_options;
   options.loss_scaling = model_options.precision == model::Precision::FP16;
-  options.export_info = export_info(config, data.train.front()->config().norm_std);
+  const data::SampleConfig& sample = data.train.front()->config();
+  options.export_info = export_info(config, sample.norm_mean, sample.norm_std);
   auto communicator = comm::make_communicator(comm, device);
   Trainer trainer(*trainable, *communicator, comm, data.train, data.valid, options);
   return trainer.run().stopped_by_signal ? 3 : 0;

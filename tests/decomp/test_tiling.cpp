@@ -97,6 +97,28 @@ TEST(Tiling, PeriodicWrapAndReflectionIndices) {
   EXPECT_EQ(r.field_row(10), 8);
 }
 
+// A latitude-longitude field: reflected at the poles (rows), wrapped in longitude.
+TEST(Tiling, BoundariesPerAxis) {
+  Tiling t({10, 12, 4, 1, {Boundary::Reflect, Boundary::Periodic}});
+  EXPECT_EQ(t.field_row(-1), 1);
+  EXPECT_EQ(t.field_row(10), 8);
+  EXPECT_EQ(t.field_col(-1), 11);
+  EXPECT_EQ(t.field_col(12), 0);
+  Tiling big({40, 64, 16, 4, {Boundary::Reflect, Boundary::Periodic}});
+  const auto f = random_field(40, 64, 3);
+  const auto stitched = tile_and_stitch(big, f);
+  for (size_t k = 0; k < f.size(); ++k) ASSERT_NEAR(stitched[k], f[k], 1e-5);
+}
+
+TEST(Tiling, BoundaryWordsRoundTrip) {
+  EXPECT_EQ(parse_boundaries("periodic"), Boundaries(Boundary::Periodic));
+  EXPECT_EQ(parse_boundaries("reflect,periodic"), Boundaries(Boundary::Reflect, Boundary::Periodic));
+  EXPECT_EQ(boundaries_name({Boundary::Reflect, Boundary::Periodic}), "reflect,periodic");
+  EXPECT_EQ(boundaries_name(Boundary::Reflect), "reflect");
+  EXPECT_THROW(parse_boundaries("wall"), flex::InputError);
+  EXPECT_THROW(parse_boundaries("reflect,"), flex::InputError);
+}
+
 TEST(Tiling, RanksGetBalancedContiguousShares) {
   Tiling t({2048, 2048, 256, 0, Boundary::Periodic});
   long covered = 0, prev_end = 0;

@@ -100,6 +100,7 @@ link fuzz_deck "$here/fuzz_deck.cpp" "$src/src/core/deck.cpp" "$src/src/core/err
   { echo "fuzz: FAILED to build fuzz_deck"; exit 2; }
 link fuzz_field_reader "$here/fuzz_field_reader.cpp" "$src/src/io/field_reader.cpp" "$src/src/io/h5_handle.cpp" \
   "$src/src/io/h5_attributes.cpp" "$src/src/io/hyperslab.cpp" "$src/src/io/array.cpp" \
+  "$src/src/io/layout.cpp" "$src/src/io/wall_derivative.cpp" "$src/src/core/deck.cpp" \
   "$src/src/core/collectives.cpp" "$src/src/core/error.cpp" ||
   { echo "fuzz: FAILED to build fuzz_field_reader"; exit 2; }
 

@@ -55,7 +55,7 @@ TEST(TrainConfig, ReadsTheDeck) {
 TEST(TrainConfig, ExportSidecarHoldsTheSettingsUsed) {
   const TrainConfig c = read_config(deck_with({"data.cond_step=true", "data.horizon=3", "data.factor=4",
                                                "data.re_scaling=log10", "train.param=eps", "model.tasks=mt"}));
-  const model::CheckpointInfo info = export_info(c, 2.5);
+  const model::CheckpointInfo info = export_info(c, 0.0, 2.5);
   EXPECT_EQ(info.model_keys.at("model.size"), "tiny");
   EXPECT_EQ(info.model_keys.at("model.img"), "32");
   EXPECT_EQ(info.model_keys.at("model.tasks"), "mt");

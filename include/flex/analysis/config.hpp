@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "flex/core/config.hpp"
+#include "flex/io/layout.hpp"
 
 namespace flex {
 class Deck;
@@ -35,6 +36,7 @@ struct OutputFiles {
 
 struct AnalyzeConfig {
   FieldInput truth;                   // path required
+  io::FieldLayout truth_layout;       // analyze.truth_format, _dataset, _batch_index
   FieldInput prediction;              // path "": the ensemble mean if there is an ensemble, else none
   std::vector<std::string> ensemble;  // one file per member, or one file of packed members
   // Baseline predictions [N, B, H, W] of a one-channel prediction, scored like

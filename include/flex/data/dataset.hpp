@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "flex/core/task.hpp"
@@ -37,6 +38,7 @@ struct SampleConfig {
   std::int64_t patch = 256;   // side of a training patch
   std::int64_t factor = 8;    // SR subsampling factor
   std::int64_t horizon = 1;   // FC step h, in raw snapshots of the file (frames t-h, t -> t+h)
+  double norm_mean = 0.0;       // subtracted first (0 for vorticity; ERA5: the channel's mean)
   double norm_std = 5.4574137;  // fields are divided by it (SPEC §3)
   ReScaling re_scaling = ReScaling::Reference;
   bool cond_step = false;     // append the FC horizon as a conditioning scalar
@@ -91,6 +93,8 @@ class Dataset {
     std::int64_t snapshot;  // raw snapshot of the file (FC: the anchor t)
   };
   Locator locate(std::int64_t index) const;
+  // Top-left corner of the patch `patch_seed` draws in `src`.
+  std::pair<std::int64_t, std::int64_t> patch_origin(const FieldSource& src, std::uint64_t patch_seed) const;
 
   std::vector<SourceEntry> sources_;
   Task task_;

@@ -10,6 +10,8 @@
 #include <memory>
 #include <string>
 
+#include "flex/io/layout.hpp"
+
 namespace flex::data {
 
 class FieldSource {
@@ -22,14 +24,16 @@ class FieldSource {
   // Reynolds number of the run (attribute `Re`); 0 when the file has none.
   virtual double reynolds() const = 0;
   virtual std::string name() const = 0;
+  // Axes that wrap; a patch never crosses the edge of one that does not.
+  virtual io::Periodicity periodicity() const { return {}; }
   // Rows row0 + [0, nrows) and columns col0 + [0, ncols) of one channel of
   // one snapshot, indices modulo the field size: float32 [nrows, ncols].
   virtual at::Tensor read_window(std::int64_t snapshot, std::int64_t channel, std::int64_t row0, std::int64_t nrows,
                                  std::int64_t col0, std::int64_t ncols) const = 0;
 };
 
-// `fields` [N, C, H, W] or `w` [T, H, W] (dataset "" = auto, as io::FieldReader).
-std::unique_ptr<FieldSource> open_field_file(const std::string& path, const std::string& dataset = "");
+// Any layout io::FieldReader reads (io/layout.hpp).
+std::unique_ptr<FieldSource> open_field_file(const std::string& path, const io::FieldLayout& layout = {});
 // fields [N, C, H, W] float32 on the CPU.
 std::unique_ptr<FieldSource> tensor_source(at::Tensor fields, double reynolds, std::string name = "memory");
 

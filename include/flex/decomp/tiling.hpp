@@ -9,6 +9,7 @@
 
 #include <mpi.h>
 
+#include <string>
 #include <vector>
 
 #include "flex/core/collectives.hpp"
@@ -17,11 +18,25 @@ namespace flex::decomp {
 
 enum class Boundary { Periodic, Reflect };
 
+// Per axis: a latitude-longitude field reflects at the poles (rows) and wraps
+// in longitude (columns). One Boundary converts to both axes alike.
+struct Boundaries {
+  Boundary rows = Boundary::Periodic, cols = Boundary::Periodic;
+  Boundaries() = default;
+  Boundaries(Boundary both) : rows(both), cols(both) {}  // NOLINT(google-explicit-constructor)
+  Boundaries(Boundary r, Boundary c) : rows(r), cols(c) {}
+  bool operator==(const Boundaries& o) const { return rows == o.rows && cols == o.cols; }
+  bool operator!=(const Boundaries& o) const { return !(*this == o); }
+};
+// Deck words periodic | reflect, or <rows>,<cols> (e.g. reflect,periodic); and back.
+Boundaries parse_boundaries(const std::string& text);
+std::string boundaries_name(const Boundaries& b);
+
 struct TilingSpec {
   long height = 0, width = 0;  // field size
   long patch = 256;            // P: patch side, what the network sees
   long halo = 0;               // overlap on each side, 0 <= halo < P/2
-  Boundary boundary = Boundary::Periodic;
+  Boundaries boundary;
 };
 
 struct Patch {

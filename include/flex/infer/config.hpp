@@ -6,6 +6,7 @@
 #pragma once
 
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -14,6 +15,7 @@
 #include "flex/data/dataset.hpp"
 #include "flex/decomp/tiling.hpp"
 #include "flex/diffusion/loss.hpp"
+#include "flex/io/layout.hpp"
 #include "flex/model/backbone.hpp"
 
 namespace flex {
@@ -35,7 +37,7 @@ struct InferConfig {
   model::BackboneConfig model;  // must describe the network the checkpoint was trained as
   Task task = Task::SuperResolution;
   std::string input;       // field file; "" only where a caller tolerates it (missing_inputs)
-  std::string dataset;     // "" : `fields`, else `w`
+  io::FieldLayout layout;  // infer.format, infer.dataset, infer.batch_index
   long channel = 2;
   bool lowres_input = false;   // sr: input is the low-res field itself (no truth)
   std::string snapshots = "all";  // sr: selection text, resolved against the input's snapshot count
@@ -46,15 +48,21 @@ struct InferConfig {
   long factor = 8;         // sr subsampling factor
   std::string checkpoint;  // state dict; "" only where a caller tolerates it (missing_inputs)
   long halo = 0;           // resolved: infer.halo = -1 means patch/8
-  decomp::Boundary boundary = decomp::Boundary::Periodic;
+  // infer.boundary; unset (auto): the input format's (periodic; pdebench
+  // reflect; era5 reflect in latitude, periodic in longitude).
+  std::optional<decomp::Boundaries> boundary;
   long batch = 4;
   long members = 1;
   long steps = 2;
   diffusion::Parameterisation parameterisation = diffusion::Parameterisation::V;
+  double norm_mean = 0.0;  // fields enter the network as (x - norm_mean) / norm_std
   double norm_std = 5.4574137;
   double re = 0;           // 0: the input's `Re` attribute
   data::ReScaling re_scaling = data::ReScaling::Reference;
   std::string output;      // prediction file, resolved against run.output_dir
+
+  // The tiling's boundaries for an input of format `f`.
+  decomp::Boundaries boundaries_for(io::Format f) const;
 
   // run.about(key): how every message about a key starts.
   std::string about(const std::string& key) const { return run.about(key); }

@@ -21,6 +21,7 @@ struct OutputSpec {
   std::string path;  // <stem>.h5
   long snapshots = 0, height = 0, width = 0, members = 1;
   bool with_truth = false;
+  std::string channel = "w";           // name of the predicted channel, as the input calls it
   std::vector<std::string> baselines;  // channel names of <stem>.baselines.h5; empty: no such file
   bool overwrite = false;
   double dx = 1.0;

@@ -1,6 +1,7 @@
 // Field files: HDF5 dataset `fields` [N, C, H, W] float32 (the SuperBench
-// layout; real SuperBench files load as they are) or FLEX-style `w` [T, H, W]
-// (seen as C = 1), read and written collectively through MPI-IO: each rank
+// layout; real SuperBench files load as they are), FLEX-style `w` [T, H, W]
+// (seen as C = 1) and the other layouts of io/layout.hpp, read (and, in the
+// first layout, written) collectively through MPI-IO: each rank
 // touches only its hyperslab (snapshot range, channel, row slab, patch).
 // Writes go to a temporary file renamed into place by close(); every field
 // file gets an XDMF sidecar so ParaView/VisIt open it.
@@ -11,6 +12,8 @@
 #include <memory>
 #include <string>
 #include <vector>
+
+#include "flex/io/layout.hpp"
 
 namespace flex::io {
 
@@ -32,15 +35,22 @@ struct Hyperslab {
 // Read side. Opening is collective over `comm`; so is every read().
 class FieldReader {
  public:
-  // dataset "" picks `fields`, else `w`; errors name the file and what is wrong.
+  // dataset "" picks `fields`, else `w`, else `velocity` (Format::Auto);
+  // errors name the file and what is wrong.
   FieldReader(const std::string& path, MPI_Comm comm, const std::string& dataset = "");
+  FieldReader(const std::string& path, MPI_Comm comm, const FieldLayout& layout);
   ~FieldReader();
   FieldReader(FieldReader&&) noexcept;
   FieldReader& operator=(FieldReader&&) noexcept;
 
   const std::string& path() const;
   const std::string& dataset() const;
+  // The logical [N, C, H, W] view (ERA5 cropped, PDEBench one batch entry).
   FieldShape shape() const;
+  Format format() const;  // as resolved, never Auto
+  Periodicity periodicity() const;
+  // The `channels` attribute when it names every channel, else the format's names.
+  std::vector<std::string> channel_names() const;
 
   void read(const Hyperslab& box, float* out) const;
   std::vector<float> read(const Hyperslab& box) const;

@@ -16,6 +16,7 @@ struct CheckpointInfo {
   // model.*, unet.* and uvit.* keys as resolved for training (never model.init_from).
   std::map<std::string, std::string> model_keys;
   std::string parameterisation = "v";  // what the network predicts: v | eps | x
+  double norm_mean = 0.0;              // subtracted before the division (data.norm_mean, or the statistics)
   double norm_std = 5.4574137;         // fields were divided by it (data.norm_std, or measured)
   std::string re_scaling = "ref";      // Reynolds conditioning: ref (Re/40000) | log10 | linear
   long sr_factor = 8;                  // SR subsampling factor trained on

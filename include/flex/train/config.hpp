@@ -13,6 +13,7 @@
 
 #include "flex/core/config.hpp"
 #include "flex/data/dataset.hpp"
+#include "flex/io/layout.hpp"
 #include "flex/model/backbone.hpp"
 #include "flex/train/flex_model.hpp"
 #include "flex/train/trainer.hpp"
@@ -39,12 +40,13 @@ struct DataSplit {
 
 struct DataConfig {
   DataSplit train, valid;  // valid.files: data.valid_files, or data.files when that is empty
-  std::string dataset;     // HDF5 dataset name ("": `fields`, else `w`)
+  io::FieldLayout layout;  // data.format, data.dataset, data.batch_index
   std::int64_t channel = -1;  // -1: vorticity (2) of 3-channel files, else 0, decided by the first file
   std::string channel_origin;
   std::vector<double> reynolds;  // one per file of each split; empty: each file's `Re` attribute
   data::SampleConfig sample;     // its channel is set once the files are open
   bool norm_from_data = false;   // data.norm = data: sample.norm_std from the training residuals
+  bool norm_from_stats = false;  // data.norm = stats: the channel's mean and std over data.files
   std::int64_t norm_samples = 64;
 };
 

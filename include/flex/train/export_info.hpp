@@ -10,6 +10,6 @@ namespace flex::train {
 
 // `norm_std` is the std the data was divided by (data.norm_std, or the one
 // measured when data.norm = data).
-model::CheckpointInfo export_info(const TrainConfig& config, double norm_std);
+model::CheckpointInfo export_info(const TrainConfig& config, double norm_mean, double norm_std);
 
 }  // namespace flex::train
