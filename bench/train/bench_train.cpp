@@ -77,7 +77,7 @@ int main(int argc, char** argv) {
   auto fields = torch::randn({4 * a.batch * env.size() + 4, 1, 2 * a.img, 2 * a.img});
   std::shared_ptr<const data::FieldSource> src = data::tensor_source(fields, 8000);
   data::SampleConfig sc;
-  sc.channel = 0;
+  sc.channels = {0};
   sc.patch = a.img;
   data::Dataset ds({{src, 8000, data::select_snapshots("all", fields.size(0), "bench")}}, Task::SuperResolution, sc);
 

@@ -30,8 +30,8 @@ void declare_keys(DeckSchema& s) {
             "(0: the file's `members` attribute, as `flex infer` writes it; must match it when both are given)")
       .range(0, {});
   s.add_path("analyze.baselines", "",
-             "baseline predictions [N,B,H,W] of a one-channel prediction, channel names in the `channels` "
-             "attribute, scored like the prediction (empty: <prediction stem>.baselines.h5 beside "
+             "baseline predictions [N,B*C,H,W] (B baselines of the C channels, baseline-major), names in the "
+             "`channels` attribute, scored like the prediction (empty: <prediction stem>.baselines.h5 beside "
              "analyze.prediction if it exists, as `flex infer` writes it; none: no baselines)");
   s.add_int("analyze.first", 0, "first truth snapshot analysed").range(0, {});
   s.add_int("analyze.prediction_first", 0, "prediction/ensemble sample matching the first truth snapshot")

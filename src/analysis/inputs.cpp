@@ -147,22 +147,26 @@ void require_finite_inputs(const AnalyzeConfig& config, const Inputs& in, MPI_Co
     io::require_finite(e, in.packed > 0 ? packed : predicted, channels, comm, "analyze.ensemble");
 }
 
-// The baselines file: one plane per baseline of the truth's single channel,
-// named by its `channels` attribute (as `flex infer` writes it).
+// The baselines file: per baseline one plane of each of the truth's C
+// channels, baseline-major, named by its `channels` attribute (as `flex infer`
+// writes it: `<baseline>`, or `<baseline>.<channel>` when C > 1).
 void open_baselines(const AnalyzeConfig& config, MPI_Comm comm, Inputs& in) {
   in.baselines = std::make_unique<io::FieldReader>(config.baselines, comm);
   const io::FieldReader& b = *in.baselines;
   const auto s = b.shape();
-  FLEX_REQUIRE(in.shape.c == 1, config.run.about("analyze.baselines") << ": " << b.path() << " holds baselines of a "
-                                    << "one-channel prediction, but " << in.truth.path() << " has " << in.shape.c
-                                    << " channels (analyze.baselines = none: no baselines)");
+  const long C = in.shape.c;
+  FLEX_REQUIRE(s.c % C == 0, config.run.about("analyze.baselines") << ": " << b.path() << " holds " << s.c
+                                 << " planes, not a whole number of baselines of the " << C << " channel(s) of "
+                                 << in.truth.path() << " (analyze.baselines = none: no baselines)");
   FLEX_REQUIRE(s.h == in.shape.h && s.w == in.shape.w,
                b.path() << ": baselines [" << s.n << ", " << s.c << ", " << s.h << ", " << s.w
                         << "] do not match the truth " << in.truth.path() << " in H, W (key 'analyze.baselines')");
-  if (b.has_attribute("channels")) in.baseline_names = b.channel_names();
-  if (static_cast<long>(in.baseline_names.size()) != s.c) {
-    in.baseline_names.clear();
-    for (long k = 0; k < s.c; ++k) in.baseline_names.push_back("baseline" + std::to_string(k));
+  const auto planes = b.has_attribute("channels") ? b.channel_names() : std::vector<std::string>{};
+  in.baseline_names.clear();
+  if (static_cast<long>(planes.size()) == s.c) {
+    for (long k = 0; k < s.c; k += C) in.baseline_names.push_back(C == 1 ? planes[k] : planes[k].substr(0, planes[k].find('.')));
+  } else {
+    for (long k = 0; k < s.c / C; ++k) in.baseline_names.push_back("baseline" + std::to_string(k));
   }
   for (const auto& name : in.baseline_names)
     FLEX_REQUIRE(name != kPredictionSource && std::count(in.baseline_names.begin(), in.baseline_names.end(), name) == 1,

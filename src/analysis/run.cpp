@@ -132,7 +132,8 @@ class Analysis {
     if (in_.baselines && scored)
       for (size_t b = 0; b < in_.baseline_names.size(); ++b) {
         const std::string& source = in_.baseline_names[b];
-        const auto values = compare(s, c, source, s.prediction_snapshot, ts, s.baselines.slab(static_cast<long>(b)), a);
+        const long plane = static_cast<long>(b) * in_.shape.c + c;  // baseline-major (open_baselines)
+        const auto values = compare(s, c, source, s.prediction_snapshot, ts, s.baselines.slab(plane), a);
         for (const auto& [metric, v] : values) results_.per_baseline[source][c][metric].push_back(v);
       }
     if (plan_.ensemble) {

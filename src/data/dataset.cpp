@@ -104,7 +104,15 @@ Batch collate(Task task, const std::vector<Sample>& samples, std::vector<std::in
 Dataset::Dataset(std::vector<SourceEntry> sources, Task task, SampleConfig config)
     : sources_(std::move(sources)), task_(task), config_(config) {
   FLEX_CHECK(config_.horizon >= 1, "dataset: forecast horizon must be >= 1, got " << config_.horizon);
+  const auto C = static_cast<std::int64_t>(config_.channels.size());
+  FLEX_CHECK(C >= 1 && config_.norm_mean.size() == config_.channels.size() &&
+                 config_.norm_std.size() == config_.channels.size(),
+             "dataset: " << C << " channel(s) need one norm_mean and norm_std each");
+  mean_ = torch::tensor(config_.norm_mean, torch::kDouble).to(torch::kFloat).view({C, 1, 1});
+  inverse_std_ = (1.0 / torch::tensor(config_.norm_std, torch::kDouble)).to(torch::kFloat).view({C, 1, 1});
   for (const auto& e : sources_) {
+    for (const auto c : config_.channels)
+      FLEX_CHECK(c >= 0 && c < e.source->channels(), e.source->name() << ": no channel " << c);
     offsets_.push_back(total_);
     // SR: every snapshot of the split. FC: the split chooses the anchors t
     // only; t - h and t + h are raw snapshots of the file (SPEC §3, the
@@ -145,32 +153,39 @@ std::pair<std::int64_t, std::int64_t> Dataset::patch_origin(const FieldSource& s
           draw(mix64(patch_seed ^ 0x5bd1e995ULL), src.cols(), reach.col0, reach.cols, wraps.cols)};
 }
 
+at::Tensor Dataset::read_channels(const FieldSource& src, std::int64_t snapshot, std::int64_t row0, std::int64_t nrows,
+                                 std::int64_t col0, std::int64_t ncols) const {
+  std::vector<at::Tensor> planes;
+  for (const auto c : config_.channels) planes.push_back(src.read_window(snapshot, c, row0, nrows, col0, ncols));
+  return torch::stack(planes);
+}
+
+at::Tensor Dataset::normalise(const at::Tensor& x) const { return (x - mean_) * inverse_std_; }
+
 Sample Dataset::get(std::int64_t index, std::uint64_t patch_seed) const {
   const Locator at = locate(index);
   const SourceEntry& e = sources_[at.source];
   const FieldSource& src = *e.source;
-  const std::int64_t p = config_.patch, h = src.rows(), w = src.cols(), ch = config_.channel;
+  const std::int64_t p = config_.patch, h = src.rows(), w = src.cols();
   const auto [row0, col0] = patch_origin(src, patch_seed);
-  const float inv = static_cast<float>(1.0 / config_.norm_std), mean = static_cast<float>(config_.norm_mean);
   Sample s;
   auto c = conditioning(config_, task_, e.reynolds);
   s.cond = torch::tensor(c, torch::kFloat);
   if (task_ == Task::SuperResolution) {
-    const std::int64_t snap = at.snapshot;
     const WindowSpec spec = sr_read_window(row0, col0, p, config_.factor);
-    at::Tensor window = src.read_window(snap, ch, spec.row0, spec.rows, spec.col0, spec.cols);
+    const at::Tensor window = read_channels(src, at.snapshot, spec.row0, spec.rows, spec.col0, spec.cols);
     SrPatch sp = sr_patch_from_window(window, spec, row0, col0, p, config_.factor, h, w);
-    at::Tensor up = ((sp.upsampled - mean) * inv).unsqueeze(0).contiguous();
-    s.input = up;
-    s.base = up;
-    s.residual = residual(sp.truth * inv, sp.upsampled * inv).unsqueeze(0).contiguous();
+    s.input = normalise(sp.upsampled).contiguous();
+    s.base = s.input;
+    // The mean cancels in the difference.
+    s.residual = residual(sp.truth * inverse_std_, sp.upsampled * inverse_std_).contiguous();
   } else {
     const std::int64_t t = at.snapshot, hz = config_.horizon;
-    auto frame = [&](std::int64_t snap) { return (src.read_window(snap, ch, row0, p, col0, p) - mean) * inv; };
+    auto frame = [&](std::int64_t snap) { return normalise(read_channels(src, snap, row0, p, col0, p)); };
     at::Tensor prev = frame(t - hz), cur = frame(t), next = frame(t + hz);
-    s.input = torch::stack({prev, cur});
-    s.base = cur.unsqueeze(0);
-    s.residual = residual(next, cur).unsqueeze(0);
+    s.input = torch::cat({prev, cur});
+    s.base = cur;
+    s.residual = residual(next, cur);
   }
   return s;
 }

@@ -40,6 +40,7 @@ class FileSource : public FieldSource {
     reader_ = std::make_unique<io::FieldReader>(path, MPI_COMM_SELF, layout);
     shape_ = reader_->shape();
     if (reader_->has_attribute("Re")) reynolds_ = reader_->attribute_double("Re");
+    channel_names_ = reader_->channel_names();
   }
   std::int64_t snapshots() const override { return shape_.n; }
   std::int64_t channels() const override { return shape_.c; }
@@ -47,6 +48,7 @@ class FileSource : public FieldSource {
   std::int64_t cols() const override { return shape_.w; }
   double reynolds() const override { return reynolds_; }
   std::string name() const override { return reader_->path(); }
+  std::vector<std::string> channel_names() const override { return channel_names_; }
   io::Periodicity periodicity() const override { return reader_->periodicity(); }
 
   at::Tensor read_window(std::int64_t n, std::int64_t c, std::int64_t row0, std::int64_t nrows, std::int64_t col0,
@@ -73,6 +75,7 @@ class FileSource : public FieldSource {
   std::unique_ptr<io::FieldReader> reader_;
   io::FieldShape shape_;
   double reynolds_ = 0.0;
+  std::vector<std::string> channel_names_;
 };
 
 class TensorSource : public FieldSource {
@@ -88,6 +91,10 @@ class TensorSource : public FieldSource {
   std::int64_t cols() const override { return fields_.size(3); }
   double reynolds() const override { return reynolds_; }
   std::string name() const override { return name_; }
+  // The layouts' default names: u, v, w for three channels (io/layout.hpp).
+  std::vector<std::string> channel_names() const override {
+    return io::default_channel_names(io::Format::SuperBench, channels());
+  }
   at::Tensor read_window(std::int64_t n, std::int64_t c, std::int64_t row0, std::int64_t nrows, std::int64_t col0,
                          std::int64_t ncols) const override {
     auto plane = fields_[n][c];

@@ -28,7 +28,23 @@ double source_coordinate(std::int64_t i, std::int64_t factor) {
 std::int64_t floor_div(std::int64_t a, std::int64_t b) { return a >= 0 ? a / b : -((-a + b - 1) / b); }
 std::int64_t mod(std::int64_t a, std::int64_t n) { return ((a % n) + n) % n; }
 
-enum class Edge { Wrap, Clamp };
+enum class Edge { Wrap, Mirror, Clamp };
+
+Edge edge_of(bool wraps) { return wraps ? Edge::Wrap : Edge::Mirror; }
+
+// Low-res index j of an axis of n samples, continued past the ends.
+std::int64_t edge_index(std::int64_t j, std::int64_t n, Edge edge) {
+  switch (edge) {
+    case Edge::Wrap: return mod(j, n);
+    case Edge::Clamp: return std::clamp<std::int64_t>(j, 0, n - 1);
+    case Edge::Mirror: {
+      if (n == 1) return 0;
+      const std::int64_t m = mod(j, 2 * (n - 1));  // the mirrored sequence has period 2(n - 1)
+      return m < n ? m : 2 * (n - 1) - m;
+    }
+  }
+  return j;
+}
 
 // Source coordinate of output j of a x`factor` upsampling of n_lr samples.
 using SourceCoordinate = double (*)(std::int64_t j, std::int64_t n_lr, std::int64_t factor);
@@ -46,7 +62,7 @@ at::Tensor axis_matrix(std::int64_t n_lr, std::int64_t factor, SourceCoordinate 
     const double t = s - static_cast<double>(j0);
     for (std::int64_t k = -1; k <= 2; ++k) {
       const std::int64_t j = j0 + k;
-      const std::int64_t col = edge == Edge::Wrap ? mod(j, n_lr) : std::clamp<std::int64_t>(j, 0, n_lr - 1);
+      const std::int64_t col = edge_index(j, n_lr, edge);
       acc[i][col] += keys_kernel(t - static_cast<double>(k), a);
     }
   }
@@ -54,13 +70,18 @@ at::Tensor axis_matrix(std::int64_t n_lr, std::int64_t factor, SourceCoordinate 
 }
 
 // [..., h, w] -> [..., h*f, w*f], one axis matrix per dimension.
-at::Tensor upsample_separable(const at::Tensor& lr, std::int64_t factor, SourceCoordinate source, Edge edge,
-                              double a) {
+at::Tensor upsample_separable(const at::Tensor& lr, std::int64_t factor, SourceCoordinate source, Edge rows,
+                              Edge cols, double a) {
   FLEX_CHECK(lr.dim() >= 2 && factor >= 1,
              "bicubic upsampling: need [..., h, w] and factor >= 1, got dim " << lr.dim() << ", factor " << factor);
-  const auto mr = axis_matrix(lr.size(-2), factor, source, edge, a).to(lr.options());
-  const auto mc = axis_matrix(lr.size(-1), factor, source, edge, a).to(lr.options());
+  const auto mr = axis_matrix(lr.size(-2), factor, source, rows, a).to(lr.options());
+  const auto mc = axis_matrix(lr.size(-1), factor, source, cols, a).to(lr.options());
   return torch::matmul(torch::matmul(mr, lr), mc.t());
+}
+
+// The conditioning's coordinate (source_coordinate) in axis_matrix's signature.
+double conditioning_coordinate(std::int64_t j, std::int64_t, std::int64_t factor) {
+  return source_coordinate(j, factor);
 }
 
 // Sample i of subsample() lies at high-res index i*f.
@@ -112,20 +133,23 @@ at::Tensor bicubic_matrix(std::int64_t out_begin, std::int64_t out_count, std::i
   return m;
 }
 
-at::Tensor upsample_bicubic_periodic(const at::Tensor& lr, std::int64_t factor, double a) {
-  FLEX_CHECK(lr.dim() >= 2, "upsample_bicubic_periodic: need [..., h, w]");
+at::Tensor upsample_bicubic_conditioning(const at::Tensor& lr, std::int64_t factor, io::Periodicity wraps, double a) {
+  FLEX_CHECK(lr.dim() >= 2, "upsample_bicubic_conditioning: need [..., h, w]");
+  if (!wraps.rows || !wraps.cols)
+    return upsample_separable(lr, factor, conditioning_coordinate, edge_of(wraps.rows), edge_of(wraps.cols), a);
+  // bicubic_matrix: the very matrices the training windows use (sr_patch_from_window).
   const std::int64_t h = lr.size(-2), w = lr.size(-1);
   auto mr = bicubic_matrix(0, h * factor, factor, 0, h, h, a).to(lr.options());
   auto mc = bicubic_matrix(0, w * factor, factor, 0, w, w, a).to(lr.options());
   return torch::matmul(torch::matmul(mr, lr), mc.t());
 }
 
-at::Tensor upsample_bicubic_aligned(const at::Tensor& lr, std::int64_t factor, double a) {
-  return upsample_separable(lr, factor, aligned_coordinate, Edge::Wrap, a);
+at::Tensor upsample_bicubic_aligned(const at::Tensor& lr, std::int64_t factor, io::Periodicity wraps, double a) {
+  return upsample_separable(lr, factor, aligned_coordinate, edge_of(wraps.rows), edge_of(wraps.cols), a);
 }
 
 at::Tensor upsample_bicubic_align_corners(const at::Tensor& lr, std::int64_t factor, double a) {
-  return upsample_separable(lr, factor, align_corners_coordinate, Edge::Clamp, a);
+  return upsample_separable(lr, factor, align_corners_coordinate, Edge::Clamp, Edge::Clamp, a);
 }
 
 WindowSpec sr_read_window(std::int64_t row0, std::int64_t col0, std::int64_t patch, std::int64_t factor) {

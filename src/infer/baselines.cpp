@@ -12,8 +12,9 @@ const std::vector<std::string>& baseline_names(Task task) {
   return task == Task::SuperResolution ? sr : fc;
 }
 
-at::Tensor sr_baselines(const at::Tensor& coarse, const at::Tensor& conditioning, std::int64_t factor) {
-  return torch::stack({data::upsample_bicubic_aligned(coarse, factor), conditioning,
+at::Tensor sr_baselines(const at::Tensor& coarse, const at::Tensor& conditioning, std::int64_t factor,
+                        io::Periodicity wraps) {
+  return torch::stack({data::upsample_bicubic_aligned(coarse, factor, wraps), conditioning,
                        data::upsample_bicubic_align_corners(coarse, factor)});
 }
 

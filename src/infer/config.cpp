@@ -12,7 +12,9 @@ void declare_keys(DeckSchema& s) {
   s.add_choice("infer.task", "sr", {"sr", "fc"}, "super-resolution (sr) or autoregressive forecasting (fc)");
   s.add_path("infer.input", "", "field file to start from (high-res truth, e.g. `flex dns` output)");
   io::declare_layout_keys(s, "infer.", "infer.input");
-  s.add_int("infer.channel", 2, "channel of infer.input to predict (2: vorticity of u,v,w files)").range(0, {});
+  s.add_string("infer.channel", "auto",
+               "channel(s) of infer.input to predict: auto (the checkpoint's, else the vorticity), all, or a comma "
+               "list of indices or names (2, t2m, u,v); as many as model.in_channels");
   s.add_bool("infer.lowres_input", false,
              "sr: infer.input already holds the low-res field (no truth); false: subsample the truth");
   s.add_string("infer.snapshots", "all",
@@ -35,8 +37,12 @@ void declare_keys(DeckSchema& s) {
       .range(1, 1024);
   s.add_int("infer.steps", 2, "DDIM sampling steps").range(1, 1000);
   s.add_choice("infer.parameterisation", "v", {"v", "eps", "x"}, "what the network was trained to predict");
-  s.add_real("infer.norm_mean", 0.0, "subtracted from fields before the network, as trained (data.norm_mean)");
-  s.add_real("infer.norm_std", 5.4574137, "fields are divided by it before the network (SPEC §3)").range(1e-12, {});
+  s.add_reals("infer.norm_mean", "0",
+              "subtracted from fields before the network, as trained (data.norm_mean): one value, or one per channel");
+  s.add_reals("infer.norm_std", "5.4574137",
+              "fields are divided by it before the network (SPEC §3): one value, or one per channel; a value that "
+              "differs from the checkpoint's is a zero-shot override")
+      .range(1e-12, {});
   s.add_real("infer.re", 0.0, "Reynolds number for conditioning (0: the file's `Re` attribute)").range(0, {});
   s.add_choice("infer.re_scaling", "ref", {"ref", "log10", "linear"},
                "Reynolds conditioning scalar, as trained: ref = Re / 40000 (the authors'), log10(Re) - 4, or Re / 10^4");
@@ -76,7 +82,7 @@ InferConfig read_config(const Deck& given) {
   FLEX_REQUIRE(c.input.empty() || fs::exists(c.input), c.about("infer.input") << " = " << c.input
                                                                               << " does not exist");
   c.layout = io::read_layout(deck, "infer.");
-  c.channel = deck.get_int("infer.channel");
+  c.channels = deck.get_string("infer.channel");
   c.lowres_input = deck.get_bool("infer.lowres_input");
   c.snapshots = deck.get_string("infer.snapshots");
   c.start = deck.get_int("infer.start");
@@ -117,8 +123,10 @@ InferConfig read_config(const Deck& given) {
   c.members = deck.get_int("infer.members");
   c.steps = deck.get_int("infer.steps");
   c.parameterisation = diffusion::parse_parameterisation(deck.get_string("infer.parameterisation"));
-  c.norm_mean = deck.get_real("infer.norm_mean");
-  c.norm_std = deck.get_real("infer.norm_std");
+  c.norm_mean = deck.get_reals("infer.norm_mean");
+  c.norm_std = deck.get_reals("infer.norm_std");
+  FLEX_REQUIRE(!c.norm_mean.empty() && !c.norm_std.empty(),
+               c.about(c.norm_mean.empty() ? "infer.norm_mean" : "infer.norm_std") << " is empty: give one value, or one per channel");
   c.re = deck.get_real("infer.re");
   c.re_scaling = data::parse_re_scaling(deck.get_string("infer.re_scaling"));
 

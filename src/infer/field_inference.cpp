@@ -25,13 +25,15 @@ FieldPrediction predict_field(const at::Tensor& input, const at::Tensor& base, c
   const auto& spec = tiling.spec();
   FLEX_CHECK(input.dim() == 3 && input.size(1) == spec.height && input.size(2) == spec.width,
              "input field must be [C, " << spec.height << ", " << spec.width << "]");
-  FLEX_CHECK(base.dim() == 3 && base.size(0) == 1, "base field must be [1, H, W]");
+  FLEX_CHECK(base.dim() == 3 && base.size(1) == spec.height && base.size(2) == spec.width,
+             "base field must be [C, " << spec.height << ", " << spec.width << "]");
+  const std::int64_t C = base.size(0);
   int rank = 0, size = 1;
   FLEX_CHECK_MPI(MPI_Comm_rank(comm, &rank));
   FLEX_CHECK_MPI(MPI_Comm_size(comm, &size));
   const auto mine = decomp::patches_of_rank(tiling, rank, size);
 
-  std::vector<decomp::Stitcher> stitchers;
+  std::vector<decomp::Stitcher> stitchers;  // member k, channel c: k * C + c
   std::int64_t members = -1;
   // Every rank must know K even without patches of its own: agree on it.
   for (std::int64_t first = mine.begin; first < mine.end; first += batch) {
@@ -45,32 +47,35 @@ FieldPrediction predict_field(const at::Tensor& input, const at::Tensor& base, c
                     .to(torch::kCPU, torch::kFloat32)
                     .contiguous();
     }
-    FLEX_CHECK(sampled.dim() == 5 && sampled.size(1) == static_cast<std::int64_t>(ids.size()),
-               "patch predictor must return [K, B, 1, P, P]");
+    FLEX_CHECK(sampled.dim() == 5 && sampled.size(1) == static_cast<std::int64_t>(ids.size()) && sampled.size(2) == C,
+               "patch predictor must return [K, B, " << C << ", P, P], got " << sampled.sizes());
     if (members < 0) {
       members = sampled.size(0);
-      for (std::int64_t k = 0; k < members; ++k) stitchers.emplace_back(tiling);
+      for (std::int64_t k = 0; k < members * C; ++k) stitchers.emplace_back(tiling);
     }
     FLEX_PROFILE("infer::stitch");
     for (std::int64_t k = 0; k < members; ++k)
       for (size_t b = 0; b < ids.size(); ++b)
-        stitchers[static_cast<size_t>(k)].add(ids[b], sampled[k][static_cast<std::int64_t>(b)][0].data_ptr<float>());
+        for (std::int64_t c = 0; c < C; ++c)
+          stitchers[static_cast<size_t>(k * C + c)].add(ids[b],
+                                                       sampled[k][static_cast<std::int64_t>(b)][c].data_ptr<float>());
   }
   std::int64_t agreed = members;
   FLEX_CHECK_MPI(MPI_Allreduce(&members, &agreed, 1, MPI_INT64_T, MPI_MAX, comm));
   FLEX_CHECK(members < 0 || members == agreed, "ranks disagree on the ensemble size");
-  while (static_cast<std::int64_t>(stitchers.size()) < agreed) stitchers.emplace_back(tiling);
+  while (static_cast<std::int64_t>(stitchers.size()) < agreed * C) stitchers.emplace_back(tiling);
 
   FieldPrediction out;
-  out.members = torch::empty({agreed, spec.height, spec.width}, torch::kFloat32);
+  out.members = torch::empty({agreed, C, spec.height, spec.width}, torch::kFloat32);
   {
     FLEX_PROFILE("infer::reduce");
-    for (std::int64_t k = 0; k < agreed; ++k) {
-      auto& s = stitchers[static_cast<size_t>(k)];
-      s.reduce(comm);
-      const auto field = s.result();
-      std::copy(field.begin(), field.end(), out.members[k].data_ptr<float>());
-    }
+    for (std::int64_t k = 0; k < agreed; ++k)
+      for (std::int64_t c = 0; c < C; ++c) {
+        auto& s = stitchers[static_cast<size_t>(k * C + c)];
+        s.reduce(comm);
+        const auto field = s.result();
+        std::copy(field.begin(), field.end(), out.members[k][c].data_ptr<float>());
+      }
   }
   out.mean = out.members.mean(0);
   out.std = agreed > 1 ? out.members.std(0, /*unbiased=*/true) : torch::zeros_like(out.mean);

@@ -40,8 +40,8 @@ void forecast_file(const InferConfig& c, c10::Device device, MPI_Comm comm) {
     log::warn("infer: only ", known, " of ", leads, " leads have a reference snapshot in ", c.input,
               " (scored; no truth file written)");
 
-  const auto prev = read_normalised(c, job.reader, t0 - h);
-  const auto last = read_normalised(c, job.reader, t0);
+  const auto prev = read_normalised(job, t0 - h);
+  const auto last = read_normalised(job, t0);
   const MemberPredictor predictor = [&](std::int64_t first, std::int64_t count) {
     return flex_predictor(job.sampling, Task::Forecast, first, count);
   };
@@ -49,7 +49,7 @@ void forecast_file(const InferConfig& c, c10::Device device, MPI_Comm comm) {
       rollout(prev, last, job.tiling, predictor, {leads, job.sampling.members, c.feedback, c.batch}, comm);
 
   InferenceOutputs out(out_spec, comm);
-  const auto persistence = last.unsqueeze(0);  // [1, H, W], baseline_names(fc)
+  const auto persistence = last.unsqueeze(0);  // [1, C, H, W], baseline_names(fc)
   LeadMeans means;
   std::vector<double> targets;
   for (long k = 0; k < leads; ++k) {
@@ -60,14 +60,14 @@ void forecast_file(const InferConfig& c, c10::Device device, MPI_Comm comm) {
     at::Tensor truth;
     log::Fields line{{"lead", double(k + 1)}, {"snapshot", double(target)}};
     if (k < known) {
-      truth = read_normalised(c, job.reader, target);
+      truth = read_normalised(job, target);
       const auto flex = score(mean, truth), kept = score(last, truth);
       means.add(flex, kept);
       line.insert(line.end(), {{"rfne", flex.rfne}, {"pcc", flex.pcc}, {"rfne_persistence", kept.rfne},
                                {"pcc_persistence", kept.pcc}});
     }
-    out.write(k, in_field_units(c, mean), in_field_units(c, members),
-              out_spec.with_truth ? in_field_units(c, truth) : at::Tensor(), in_field_units(c, persistence));
+    out.write(k, in_field_units(job, mean), in_field_units(job, members),
+              out_spec.with_truth ? in_field_units(job, truth) : at::Tensor(), in_field_units(job, persistence));
     log::progress("infer", k + 1, line);
   }
   out.set_attribute("task", std::string("fc"));

@@ -12,12 +12,14 @@
 #include "flex/core/output.hpp"
 #include "flex/data/dataset.hpp"
 #include "flex/infer/baselines.hpp"
+#include "flex/io/channel_selection.hpp"
 #include "flex/io/finite.hpp"
 
 namespace flex::infer {
 
 void require_finite_input(const InferConfig& c, Task task, const io::FieldReader& reader,
-                          const std::vector<std::int64_t>& snapshots, MPI_Comm comm) {
+                          const std::vector<std::int64_t>& channels, const std::vector<std::int64_t>& snapshots,
+                          MPI_Comm comm) {
   std::vector<long> read;
   if (task == Task::SuperResolution) {
     read.assign(snapshots.begin(), snapshots.end());
@@ -28,7 +30,7 @@ void require_finite_input(const InferConfig& c, Task task, const io::FieldReader
     const long known = std::min<long>(c.rollout, (n - 1 - t0) / h);
     for (long k = -1; k <= known; ++k) read.push_back(t0 + k * h);
   }
-  io::require_finite(reader, read, {c.channel}, comm, "infer.input");
+  io::require_finite(reader, read, std::vector<long>(channels.begin(), channels.end()), comm, "infer.input");
 }
 
 Job open_job(const InferConfig& c, Task task, c10::Device device, MPI_Comm comm) {
@@ -36,8 +38,22 @@ Job open_job(const InferConfig& c, Task task, c10::Device device, MPI_Comm comm)
   const bool sr = task == Task::SuperResolution;
   io::FieldReader reader(c.input, comm, c.layout);
   const auto shape = reader.shape();
-  FLEX_REQUIRE(c.channel < shape.c, c.about("infer.channel") << " = " << c.channel << " but " << c.input << " has "
-                                                              << shape.c << " channel(s)");
+  const auto names = reader.channel_names();
+  // A multi-channel network without a sidecar to name its channels sees them all.
+  const bool all = c.channels == "auto" && c.model.flex.in_channels > 1;
+  const std::string about_channel = c.about("infer.channel") + " = " + c.channels;
+  const auto channels = io::select_channels(all ? "all" : c.channels, names, about_channel, c.input);
+  const auto C = static_cast<std::int64_t>(channels.size());
+  FLEX_REQUIRE(C == c.model.flex.in_channels && C == c.model.flex.out_channels,
+               about_channel << " selects " << C << " channel(s) of " << c.input << " but the network has "
+                                        << "model.in_channels = " << c.model.flex.in_channels
+                                        << " and model.out_channels = " << c.model.flex.out_channels);
+  const auto norm = [&](const std::vector<double>& values, const char* key) {
+    return torch::tensor(io::per_channel(values, channels.size(), c.about(key)), torch::kDouble)
+        .to(torch::kFloat)
+        .view({C, 1, 1});
+  };
+  auto norm_mean = norm(c.norm_mean, "infer.norm_mean"), norm_std = norm(c.norm_std, "infer.norm_std");
   const bool lowres = sr && c.lowres_input;
   FLEX_REQUIRE(!sr || lowres || (shape.h % c.factor == 0 && shape.w % c.factor == 0),
                c.about("infer.factor") << " = " << c.factor << ": the field " << shape.h << "x" << shape.w << " of "
@@ -57,7 +73,7 @@ Job open_job(const InferConfig& c, Task task, c10::Device device, MPI_Comm comm)
                                                            << shape.n - 1 << ")");
   }
   const auto n_pos = static_cast<long>(snapshots.size());
-  if (c.run.check_finite) require_finite_input(c, task, reader, snapshots, comm);
+  if (c.run.check_finite) require_finite_input(c, task, reader, channels, snapshots, comm);
 
   auto sampling = make_sampling(c, device, task, reynolds_of(c, reader), comm);
   OutputSpec out;
@@ -65,7 +81,8 @@ Job open_job(const InferConfig& c, Task task, c10::Device device, MPI_Comm comm)
   out.snapshots = sr ? n_pos : c.rollout;
   out.height = H, out.width = W, out.members = sampling.members;
   out.with_truth = sr && !lowres;
-  out.channel = reader.channel_names()[static_cast<size_t>(c.channel)];
+  out.channels.clear();
+  for (const auto ch : channels) out.channels.push_back(names[static_cast<size_t>(ch)]);
   out.baselines = baseline_names(task);
   out.overwrite = c.run.overwrite;
   out.dx = 2 * M_PI / static_cast<double>(H);
@@ -75,11 +92,13 @@ Job open_job(const InferConfig& c, Task task, c10::Device device, MPI_Comm comm)
                               : "forecast from snapshot " + std::to_string(c.start) + " in steps of " +
                                     std::to_string(c.horizon) + " (" +
                                     (c.feedback == Feedback::Mean ? "ensemble mean" : "each member") + " fed back)";
-  log::info("infer: ", what, " of ", c.input, " (", io::format_name(reader.format()), ", ", H, "x", W,
+  log::info("infer: ", what, " of ", c.input, " (", io::format_name(reader.format()), ", ", H, "x", W, ", channel ",
+            io::channels_text(out.channels),
             ", boundary ", decomp::boundaries_name(boundary), ") with ", model::describe(sampling.config), "; ", tiling.count(), " patches of ", patch,
             "^2, halo ", c.halo, ", ", sampling.members, " member(s), ", sampling.sampler.steps, " DDIM steps, ",
             ranks, " rank(s)");
-  return Job{std::move(reader), std::move(sampling), std::move(tiling), std::move(snapshots), out};
+  return Job{std::move(reader), channels, norm_mean, norm_std, std::move(sampling), std::move(tiling),
+             std::move(snapshots), out};
 }
 
 at::Tensor read_plane(const io::FieldReader& reader, long n, long channel) {
@@ -89,12 +108,14 @@ at::Tensor read_plane(const io::FieldReader& reader, long n, long channel) {
   return plane;
 }
 
-at::Tensor read_normalised(const InferConfig& c, const io::FieldReader& reader, long n) {
-  return (read_plane(reader, n, c.channel) - c.norm_mean) / c.norm_std;
+at::Tensor read_normalised(const Job& job, long n) {
+  std::vector<at::Tensor> planes;
+  for (const auto ch : job.channels) planes.push_back(read_plane(job.reader, n, ch));
+  return (torch::stack(planes) - job.norm_mean) / job.norm_std;
 }
 
-at::Tensor in_field_units(const InferConfig& c, const at::Tensor& normalised) {
-  return normalised * c.norm_std + c.norm_mean;
+at::Tensor in_field_units(const Job& job, const at::Tensor& normalised) {
+  return normalised * job.norm_std + job.norm_mean;
 }
 
 void finish(const InferConfig& c, const OutputSpec& out, MPI_Comm comm) {

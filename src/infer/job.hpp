@@ -20,6 +20,8 @@ namespace flex::infer {
 
 struct Job {
   io::FieldReader reader;
+  std::vector<std::int64_t> channels;  // infer.channel resolved: the input's channels the network sees, in order
+  at::Tensor norm_mean, norm_std;      // [C, 1, 1], per channel
   Sampling sampling;
   decomp::Tiling tiling;
   std::vector<std::int64_t> snapshots;  // sr: config.snapshots resolved against the input; fc: empty
@@ -32,18 +34,19 @@ struct Job {
 Job open_job(const InferConfig& config, Task task, c10::Device device, MPI_Comm comm);
 
 // run.check_finite: InputError naming infer.input, the snapshot and the pixel
-// of the first NaN/Inf in what the task reads of channel infer.channel (sr:
+// of the first NaN/Inf in what the task reads of `channels` (sr:
 // `snapshots`; fc: start - horizon, start and the truth of every lead the file
 // holds). Collective; open_job calls it before the network is loaded.
 void require_finite_input(const InferConfig& config, Task task, const io::FieldReader& reader,
-                          const std::vector<std::int64_t>& snapshots, MPI_Comm comm);
+                          const std::vector<std::int64_t>& channels, const std::vector<std::int64_t>& snapshots,
+                          MPI_Comm comm);
 
 // Channel `channel` of snapshot `n`, as stored: [H, W] float32.
 at::Tensor read_plane(const io::FieldReader& reader, long n, long channel);
-// Channel infer.channel of snapshot `n` as the network sees it, (x - norm_mean) / norm_std,
-// and a field in those units back in the file's.
-at::Tensor read_normalised(const InferConfig& config, const io::FieldReader& reader, long n);
-at::Tensor in_field_units(const InferConfig& config, const at::Tensor& normalised);
+// The job's channels of snapshot `n` as the network sees them, (x - norm_mean)
+// / norm_std: [C, H, W]; and fields in those units ([..., C, H, W]) back in the file's.
+at::Tensor read_normalised(const Job& job, long n);
+at::Tensor in_field_units(const Job& job, const at::Tensor& normalised);
 
 // After the field files are closed: the resolved deck beside them (rank 0)
 // and the closing log line.

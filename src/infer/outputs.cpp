@@ -25,25 +25,28 @@ InferenceOutputs::InferenceOutputs(const OutputSpec& spec, MPI_Comm comm) : comm
   io::WriterOptions opt;
   opt.overwrite = spec.overwrite;
   opt.dx = opt.dy = spec.dx;
-  opt.channel_names = {spec.channel};
-  mean_ = std::make_unique<io::FieldWriter>(spec.path, comm, io::FieldShape{spec.snapshots, 1, spec.height, spec.width},
+  opt.channel_names = spec.channels;
+  const long C = static_cast<long>(spec.channels.size());
+  mean_ = std::make_unique<io::FieldWriter>(spec.path, comm, io::FieldShape{spec.snapshots, C, spec.height, spec.width},
                                             opt);
   if (spec.members > 1) {
     // Sample-major, member-minor (entry n*K + k): the layout `flex analyze`
     // reads with analyze.ensemble_members = K.
     members_ = std::make_unique<io::FieldWriter>(with_suffix(spec.path, ".members"), comm,
-                                                 io::FieldShape{spec.snapshots * spec.members, 1, spec.height,
+                                                 io::FieldShape{spec.snapshots * spec.members, C, spec.height,
                                                                 spec.width},
                                                  opt);
     members_->set_attribute("members", static_cast<double>(spec.members));
   }
   if (spec.with_truth)
     truth_ = std::make_unique<io::FieldWriter>(with_suffix(spec.path, ".truth"), comm,
-                                               io::FieldShape{spec.snapshots, 1, spec.height, spec.width}, opt);
+                                               io::FieldShape{spec.snapshots, C, spec.height, spec.width}, opt);
   if (!spec.baselines.empty()) {
     auto named = opt;
-    named.channel_names = spec.baselines;  // the `channels` attribute `flex analyze` reads
-    const long b = static_cast<long>(spec.baselines.size());
+    named.channel_names.clear();  // the `channels` attribute `flex analyze` reads
+    for (const auto& baseline : spec.baselines)
+      for (const auto& channel : spec.channels) named.channel_names.push_back(C == 1 ? baseline : baseline + "." + channel);
+    const long b = static_cast<long>(named.channel_names.size());
     baselines_ = std::make_unique<io::FieldWriter>(baselines_path(spec.path), comm,
                                                    io::FieldShape{spec.snapshots, b, spec.height, spec.width}, named);
   }
@@ -68,15 +71,15 @@ void InferenceOutputs::write_rows(io::FieldWriter& w, long n0, const at::Tensor&
 
 void InferenceOutputs::write(long n, const at::Tensor& mean, const at::Tensor& members, const at::Tensor& truth,
                              const at::Tensor& baselines) {
-  write_rows(*mean_, n, mean.reshape({1, 1, mean.size(0), mean.size(1)}));
-  if (members_) write_rows(*members_, n * members.size(0), members.unsqueeze(1));
+  write_rows(*mean_, n, mean.unsqueeze(0));
+  if (members_) write_rows(*members_, n * members.size(0), members);
   if (truth_) {
     FLEX_CHECK(truth.defined(), "truth requested but not given");
-    write_rows(*truth_, n, truth.reshape({1, 1, truth.size(0), truth.size(1)}));
+    write_rows(*truth_, n, truth.unsqueeze(0));
   }
   if (baselines_) {
-    FLEX_CHECK(baselines.defined(), "baselines requested but not given");
-    write_rows(*baselines_, n, baselines.unsqueeze(0));
+    FLEX_CHECK(baselines.defined() && baselines.dim() == 4, "baselines [B, C, H, W] requested but not given");
+    write_rows(*baselines_, n, baselines.reshape({1, -1, baselines.size(2), baselines.size(3)}));
   }
 }
 

@@ -13,9 +13,8 @@ namespace {
 at::Tensor step(const at::Tensor& prev, const at::Tensor& last, const decomp::Tiling& tiling,
                 const PatchPredictor& predict, std::int64_t expected, std::int64_t batch, std::int64_t lead,
                 MPI_Comm comm) {
-  const auto frames = torch::stack({prev, last});  // oldest first
-  auto members =
-      predict_field(frames, last.unsqueeze(0), tiling, predict, batch, lead * tiling.count(), comm).members;
+  const auto frames = torch::cat({prev, last});  // oldest first, as data::Dataset stacks them
+  auto members = predict_field(frames, last, tiling, predict, batch, lead * tiling.count(), comm).members;
   FLEX_CHECK(members.size(0) == expected, "rollout: predictor gave " << members.size(0) << " members, not " << expected);
   return members;
 }

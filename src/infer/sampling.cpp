@@ -68,12 +68,12 @@ PatchPredictor flex_predictor(const Sampling& st, Task task, std::int64_t member
   };
 }
 
-SrField super_resolve(const at::Tensor& coarse, std::int64_t factor, const decomp::Tiling& tiling,
-                      const PatchPredictor& predict, std::int64_t batch, std::int64_t id_offset, MPI_Comm comm) {
+SrField super_resolve(const at::Tensor& coarse, std::int64_t factor, io::Periodicity wraps,
+                      const decomp::Tiling& tiling, const PatchPredictor& predict, std::int64_t batch,
+                      std::int64_t id_offset, MPI_Comm comm) {
   SrField out;
-  const auto up = data::upsample_bicubic_periodic(coarse.unsqueeze(0), factor);  // [1, H, W]
-  out.upsampled = up[0];
-  out.prediction = predict_field(up, up, tiling, predict, batch, id_offset, comm);
+  out.upsampled = data::upsample_bicubic_conditioning(coarse, factor, wraps);  // [C, H, W]
+  out.prediction = predict_field(out.upsampled, out.upsampled, tiling, predict, batch, id_offset, comm);
   return out;
 }
 

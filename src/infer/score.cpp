@@ -31,10 +31,13 @@ analysis::ConstPlane in_kernel_memory(const at::Tensor& plane, DevicePlane& copy
 }  // namespace
 
 PlaneScore score(const at::Tensor& prediction, const at::Tensor& truth) {
-  FLEX_CHECK(prediction.dim() == 2 && prediction.sizes() == truth.sizes(),
-             "score: prediction " << prediction.sizes() << " and truth " << truth.sizes() << " must be equal [H, W]");
-  const auto p = prediction.to(torch::kCPU, torch::kFloat32).contiguous();
-  const auto y = truth.to(torch::kCPU, torch::kFloat32).contiguous();
+  FLEX_CHECK((prediction.dim() == 2 || prediction.dim() == 3) && prediction.sizes() == truth.sizes(),
+             "score: prediction " << prediction.sizes() << " and truth " << truth.sizes()
+                                  << " must be equal [H, W] or [C, H, W]");
+  const auto plane = [](const at::Tensor& x) {
+    return x.to(torch::kCPU, torch::kFloat32).reshape({-1, x.size(-1)}).contiguous();
+  };
+  const auto p = plane(prediction), y = plane(truth);
   DevicePlane p_copy, y_copy;
   // Every rank holds the whole plane: a one-rank slab (MPI_COMM_SELF) scores
   // it as is; over the job's communicator each rank's copy would count again.

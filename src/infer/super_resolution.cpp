@@ -44,18 +44,21 @@ SrSummary super_resolve_file(const InferConfig& c, c10::Device device, MPI_Comm 
   SrSummary summary;
   summary.with_truth = job.out.with_truth;
   summary.output = job.out.path;
+  const auto& edges = job.tiling.spec().boundary;
+  const io::Periodicity wraps{edges.rows == decomp::Boundary::Periodic, edges.cols == decomp::Boundary::Periodic};
   for (size_t i = 0; i < job.snapshots.size(); ++i) {
     const auto t0 = std::chrono::steady_clock::now();
     const auto n = job.snapshots[i];
-    const auto plane = read_normalised(c, job.reader, n);
-    const auto truth = lowres ? at::Tensor() : plane;
-    const auto coarse = lowres ? plane : data::subsample(plane, c.factor);
+    const auto fields = read_normalised(job, n);  // [C, H, W]
+    const auto truth = lowres ? at::Tensor() : fields;
+    const auto coarse = lowres ? fields : data::subsample(fields, c.factor);
     // Patch ids continue across snapshots, so every field draws its own noise.
-    const auto sr = super_resolve(coarse, c.factor, job.tiling, predict, c.batch, n * job.tiling.count(), comm);
+    const auto sr =
+        super_resolve(coarse, c.factor, wraps, job.tiling, predict, c.batch, n * job.tiling.count(), comm);
     const auto& field = sr.prediction;
-    const auto baselines = sr_baselines(coarse, sr.upsampled, c.factor);  // [3, H, W]
-    out.write(static_cast<long>(i), in_field_units(c, field.mean), in_field_units(c, field.members),
-              truth.defined() ? in_field_units(c, truth) : at::Tensor(), in_field_units(c, baselines));
+    const auto baselines = sr_baselines(coarse, sr.upsampled, c.factor, wraps);  // [3, C, H, W]
+    out.write(static_cast<long>(i), in_field_units(job, field.mean), in_field_units(job, field.members),
+              truth.defined() ? in_field_units(job, truth) : at::Tensor(), in_field_units(job, baselines));
     SrSnapshot s;
     s.snapshot = n;
     s.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

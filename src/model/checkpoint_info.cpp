@@ -26,6 +26,7 @@ void write_checkpoint_info(const std::string& checkpoint, const CheckpointInfo& 
   j["parameterisation"] = info.parameterisation;
   j["norm_mean"] = info.norm_mean;
   j["norm_std"] = info.norm_std;
+  j["channels"] = info.channels;
   j["re_scaling"] = info.re_scaling;
   j["sr_factor"] = info.sr_factor;
   j["forecast_step"] = info.forecast_step;
@@ -50,8 +51,14 @@ std::optional<CheckpointInfo> read_checkpoint_info(const std::string& checkpoint
   try {
     info.model_keys = j.at("model").get<std::map<std::string, std::string>>();
     info.parameterisation = j.at("parameterisation").get<std::string>();
-    info.norm_mean = j.value("norm_mean", 0.0);  // absent before ERA5 support: 0
-    info.norm_std = j.at("norm_std").get<double>();
+    // One number per channel; a single number before multi-channel support,
+    // and no norm_mean before ERA5 support (0).
+    const auto numbers = [](const nlohmann::json& v) {
+      return v.is_array() ? v.get<std::vector<double>>() : std::vector<double>{v.get<double>()};
+    };
+    info.norm_mean = j.contains("norm_mean") ? numbers(j.at("norm_mean")) : std::vector<double>{0.0};
+    info.norm_std = numbers(j.at("norm_std"));
+    info.channels = j.value("channels", std::vector<std::string>{});
     info.re_scaling = j.at("re_scaling").get<std::string>();
     info.sr_factor = j.at("sr_factor").get<long>();
     info.forecast_step = j.at("forecast_step").get<long>();

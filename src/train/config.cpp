@@ -20,7 +20,9 @@ void declare_keys(DeckSchema& s) {
   io::declare_layout_keys(s, "data.", "data.files and data.valid_files");
   s.add_string("data.train_snapshots", "even", "training snapshots: even | odd | all | ranges a:b[:s],... (b may be end)");
   s.add_string("data.valid_snapshots", "odd", "validation snapshots, same syntax as data.train_snapshots");
-  s.add_int("data.channel", -1, "channel to learn (-1: 2 = vorticity for 3-channel (u,v,w) files, else 0)").range(-1, {});
+  s.add_string("data.channel", "auto",
+               "channel(s) to learn: auto (the vorticity: w, or 2 of 3 channels, else 0), all, or a comma list of "
+               "indices or names (t2m, u,v); several need model.in_channels = model.out_channels = their count");
   s.add_reals("data.re", "", "Reynolds number per file (empty: each file's `Re` attribute)").range(0, {});
   s.add_int("data.patch", 0, "training patch side (0: model.img)").range(0, {});
   s.add_int("data.factor", 8, "SR subsampling factor (every factor-th point)").range(1, 64);
@@ -31,8 +33,11 @@ void declare_keys(DeckSchema& s) {
   s.add_choice("data.norm", "fixed", {"fixed", "data", "stats"},
                "normalisation: fixed (data.norm_mean, data.norm_std), data (std of the training residuals, mean "
                "data.norm_mean), or stats (the channel's mean and std over data.files, cached beside them: ERA5's)");
-  s.add_real("data.norm_mean", 0.0, "subtracted from fields before the division (data.norm = fixed or data)");
-  s.add_real("data.norm_std", 5.4574137, "fields are divided by this std (data.norm = fixed)").range(1e-12, {});
+  s.add_reals("data.norm_mean", "0",
+              "subtracted from fields before the division (data.norm = fixed or data): one value, or one per channel");
+  s.add_reals("data.norm_std", "5.4574137",
+              "fields are divided by this std (data.norm = fixed): one value, or one per channel")
+      .range(1e-12, {});
   s.add_int("data.norm_samples", 64, "training samples used when data.norm = data").range(1, {});
   s.add_choice("data.re_scaling", "ref", {"ref", "log10", "linear"},
                "Reynolds conditioning scalar: ref = Re / 40000 (the authors'), log10(Re) - 4, or Re / 10^4");
@@ -104,8 +109,7 @@ DataConfig read_data(const Deck& deck, const model::FlexConfig& net) {
   d.valid = valid_files.empty() ? read_split(deck, files, "data.files", "data.valid_snapshots")
                                 : read_split(deck, valid_files, "data.valid_files", "data.valid_snapshots");
   d.layout = io::read_layout(deck, "data.");
-  d.channel = deck.get_int("data.channel");
-  d.channel_origin = origin(deck, "data.channel");
+  d.channels = deck.get_string("data.channel");
 
   // data.re pairs with the files by position, in either split.
   d.reynolds = deck.get_reals("data.re");
@@ -128,8 +132,10 @@ DataConfig read_data(const Deck& deck, const model::FlexConfig& net) {
   sc.cond_step = deck.get_bool("data.cond_step");
   sc.cond_factor = deck.get_bool("data.cond_factor");
   sc.patches_per_snapshot = deck.get_int("data.patches_per_snapshot");
-  sc.norm_mean = deck.get_real("data.norm_mean");
-  sc.norm_std = deck.get_real("data.norm_std");
+  sc.norm_mean = deck.get_reals("data.norm_mean");
+  sc.norm_std = deck.get_reals("data.norm_std");
+  for (const char* key : {"data.norm_mean", "data.norm_std"})
+    FLEX_REQUIRE(!deck.get_reals(key).empty(), deck.where(key) << ": key '" << key << "' is empty: give one value, or one per channel");
   d.norm_from_data = deck.get_string("data.norm") == "data";
   d.norm_from_stats = deck.get_string("data.norm") == "stats";
   d.norm_samples = deck.get_int("data.norm_samples");

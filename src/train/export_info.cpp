@@ -7,7 +7,8 @@
 
 namespace flex::train {
 
-model::CheckpointInfo export_info(const TrainConfig& config, double norm_mean, double norm_std) {
+model::CheckpointInfo export_info(const TrainConfig& config, const std::vector<double>& norm_mean,
+                                  const std::vector<double>& norm_std, const std::vector<std::string>& channels) {
   const data::SampleConfig& sample = config.data.sample;
   model::CheckpointInfo info;
   info.model_keys = config.model_keys;
@@ -22,6 +23,7 @@ model::CheckpointInfo export_info(const TrainConfig& config, double norm_mean, d
   info.parameterisation = diffusion::parameterisation_name(config.model_options.loss.param);
   info.norm_mean = norm_mean;
   info.norm_std = norm_std;
+  info.channels = channels;
   info.re_scaling = data::re_scaling_name(sample.re_scaling);
   info.sr_factor = sample.factor;
   info.forecast_step = sample.horizon;  // Δ in raw snapshots

@@ -111,8 +111,8 @@ class FlexTrainModel : public TrainModel {
   // forecast features and the SR encoder's features of the latest frame's
   // bicubic conditioning (patch taken as periodic).
   at::Tensor infonce_term(const at::Tensor& fc_bottleneck, const at::Tensor& input, const at::Tensor& cond) {
-    auto latest = input.narrow(1, input.size(1) - 1, 1);
-    auto up = data::upsample_bicubic_periodic(data::subsample(latest, o_.sr_factor), o_.sr_factor);
+    auto latest = model::residual_base(flex_->config(), Task::Forecast, input);  // the latest frame's channels
+    auto up = data::upsample_bicubic_conditioning(data::subsample(latest, o_.sr_factor), o_.sr_factor);
     auto sr = network([&] { return flex_->encode_task(Task::SuperResolution, up, cond).bottleneck; });
     return o_.infonce_weight * symmetric_infonce(fc_bottleneck, sr, o_.infonce_temperature);
   }

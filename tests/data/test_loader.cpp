@@ -36,7 +36,7 @@ SampleConfig small_config() {
   SampleConfig c;
   c.patch = 16;
   c.factor = 4;
-  c.norm_std = 2.0;
+  c.norm_std = {2.0};
   return c;
 }
 
@@ -80,7 +80,7 @@ TEST(Dataset, SuperResolutionSampleIsResidualOfBicubic) {
   const int64_t r0 = static_cast<int64_t>(std::floor(v00 - 2000 + 1e-3));
   const int64_t c0 = std::llround((v00 - 2000 - r0) * 100);
   EXPECT_LT((truth.squeeze(0).to(torch::kDouble) - cut_patch_periodic(whole, r0, c0, 16)).abs().max().item<double>(), 1e-3);
-  auto up = upsample_bicubic_periodic(subsample(whole, 4), 4);
+  auto up = upsample_bicubic_conditioning(subsample(whole, 4), 4);
   EXPECT_LT((s.base.squeeze(0).to(torch::kDouble) * 2.0 - cut_patch_periodic(up, r0, c0, 16)).abs().max().item<double>(), 1e-3);
   EXPECT_NEAR(s.cond[0].item<float>(), 8000.0 / 40000.0, 1e-6);  // data.re_scaling = ref
 }
@@ -116,6 +116,36 @@ TEST(Dataset, ForecastHorizonCountsRawSnapshots) {
   Dataset odd({{src, 1000, select_snapshots("odd", 10, "t")}}, Task::Forecast, cfg);
   EXPECT_EQ(odd.size(), 4);
   EXPECT_EQ(snap(odd.get(0, 5).input[0]), 0);
+}
+
+// Channels (w, u) at once: each is the one-channel sample of that channel with
+// its own mean and std, stacked in the order listed; FC frames keep each
+// frame's channels together, oldest frame first.
+TEST(Dataset, SeveralChannelsAreEachNormalisedByTheirOwnStatistics) {
+  torch::manual_seed(21);
+  auto f = torch::randn({6, 3, 32, 32});
+  f.select(1, 0).copy_(f.select(1, 2) * 3 + 5);  // u = 3 w + 5
+  std::shared_ptr<const FieldSource> src = tensor_source(f, 8000);
+  const auto split = select_snapshots("all", 6, "t");
+  auto both = small_config(), w = small_config(), u = small_config();
+  both.channels = {2, 0}, both.norm_mean = {0.0, 5.0}, both.norm_std = {2.0, 3.0};
+  w.channels = {2}, w.norm_mean = {0.0}, w.norm_std = {2.0};
+  u.channels = {0}, u.norm_mean = {5.0}, u.norm_std = {3.0};
+  for (const Task task : {Task::SuperResolution, Task::Forecast}) {
+    const Dataset d2({{src, 8000, split}}, task, both), dw({{src, 8000, split}}, task, w), du({{src, 8000, split}}, task, u);
+    const Sample s = d2.get(1, 77), sw = dw.get(1, 77), su = du.get(1, 77);
+    const int64_t frames = task == Task::Forecast ? 2 : 1;
+    ASSERT_EQ(s.input.sizes(), (std::vector<int64_t>{2 * frames, 16, 16})) << task_name(task);
+    ASSERT_EQ(s.residual.sizes(), (std::vector<int64_t>{2, 16, 16}));
+    for (int64_t k = 0; k < frames; ++k) {
+      EXPECT_TRUE(torch::allclose(s.input[2 * k], sw.input[k], 1e-5, 1e-5)) << task_name(task) << " frame " << k;
+      EXPECT_TRUE(torch::allclose(s.input[2 * k + 1], su.input[k], 1e-5, 1e-5)) << task_name(task) << " frame " << k;
+    }
+    EXPECT_TRUE(torch::allclose(s.base, torch::cat({sw.base, su.base}), 1e-5, 1e-5)) << task_name(task);
+    EXPECT_TRUE(torch::allclose(s.residual, torch::cat({sw.residual, su.residual}), 1e-5, 1e-5)) << task_name(task);
+    // u = 3 w + 5 normalised by (5, 3) is w normalised by (0, 2), times 2.
+    EXPECT_TRUE(torch::allclose(s.input[1], s.input[0] * 2.0, 1e-4, 1e-4)) << task_name(task);
+  }
 }
 
 TEST(Loader, RanksPartitionTheGlobalBatchAndPrefetchIsInvisible) {
@@ -166,6 +196,7 @@ TEST(FieldFile, HyperslabWindowsMatchMemoryWithWrap) {
   auto mem = tensor_source(f, 16000);
   EXPECT_EQ(file->reynolds(), 16000.0);
   EXPECT_EQ(file->rows(), 24);
+  EXPECT_EQ(file->channel_names(), (std::vector<std::string>{"u", "v", "w"}));
   for (auto [r0, c0] : std::vector<std::pair<int64_t, int64_t>>{{0, 0}, {20, 15}, {-3, -7}, {5, 19}})
     EXPECT_TRUE(torch::equal(file->read_window(1, 2, r0, 10, c0, 9), mem->read_window(1, 2, r0, 10, c0, 9)));
   EXPECT_TRUE(torch::equal(file->read_window(2, 2, 0, 24, 0, 20), f[2][2]));

@@ -23,7 +23,7 @@ TEST(Transforms, MatchesPyTorchBicubicOnPeriodicPadding) {
   torch::manual_seed(3);
   const int64_t n = 12, f = 8, pad = 3;
   auto lr = torch::randn({2, 1, n, n}, torch::kDouble);
-  auto ours = upsample_bicubic_periodic(lr, f);
+  auto ours = upsample_bicubic_conditioning(lr, f);
   auto padded = torch::cat({lr.narrow(2, n - pad, pad), lr, lr.narrow(2, 0, pad)}, 2);
   padded = torch::cat({padded.narrow(3, n - pad, pad), padded, padded.narrow(3, 0, pad)}, 3);
   namespace F = torch::nn::functional;
@@ -57,11 +57,11 @@ TEST(Transforms, PeriodicShiftEquivariance) {
   torch::manual_seed(4);
   const int64_t f = 4;
   auto lr = torch::randn({6, 5}, torch::kDouble);
-  auto up = upsample_bicubic_periodic(lr, f);
-  auto up_shifted = upsample_bicubic_periodic(torch::roll(lr, {1, -2}, {0, 1}), f);
+  auto up = upsample_bicubic_conditioning(lr, f);
+  auto up_shifted = upsample_bicubic_conditioning(torch::roll(lr, {1, -2}, {0, 1}), f);
   EXPECT_LT(max_abs(up_shifted - torch::roll(up, {f, -2 * f}, {0, 1})), 1e-12);
   // Interpolating: constant fields stay constant, including across the wrap.
-  EXPECT_LT(max_abs(upsample_bicubic_periodic(torch::full({3, 3}, 2.5, torch::kDouble), 8) - 2.5), 1e-12);
+  EXPECT_LT(max_abs(upsample_bicubic_conditioning(torch::full({3, 3}, 2.5, torch::kDouble), 8) - 2.5), 1e-12);
 }
 
 // The window path (what the loader reads) gives the whole-field values, also
@@ -70,7 +70,7 @@ TEST(Transforms, WindowEqualsWholeField) {
   torch::manual_seed(5);
   const int64_t n = 64, f = 8, p = 24;
   auto field = torch::randn({n, n}, torch::kDouble);
-  auto up = upsample_bicubic_periodic(subsample(field, f), f);
+  auto up = upsample_bicubic_conditioning(subsample(field, f), f);
   for (auto [r0, c0] : std::vector<std::pair<int64_t, int64_t>>{{0, 0}, {13, 40}, {60, 5}, {45, 57}, {63, 63}}) {
     const WindowSpec spec = sr_read_window(r0, c0, p, f);
     auto window = cut_patch_periodic(field, spec.row0, spec.col0, std::max(spec.rows, spec.cols))
@@ -91,4 +91,29 @@ TEST(Transforms, BicubicWindowCoversTheStencil) {
   EXPECT_EQ(w.begin, -2);
   EXPECT_EQ(w.count, 5);
   EXPECT_THROW(bicubic_matrix(0, 8, 8, 0, 2, 100), flex::Error);  // window too small: -2 missing
+}
+
+// Between walls the stencil is mirrored about the edge sample, lr[-k] =
+// lr[k]: the same as upsampling a reflect-padded field with wrap and cutting
+// the padding off (3 samples of padding exceed the stencil's reach of 2), per
+// axis: here rows between walls, columns periodic (latitude-longitude).
+TEST(Transforms, WallsMirrorTheStencilAboutTheEdgeSample) {
+  torch::manual_seed(5);
+  const int64_t h = 10, w = 12, f = 4, pad = 3;
+  const auto lr = torch::randn({2, h, w}, torch::kDouble);
+  namespace F = torch::nn::functional;
+  const auto padded =
+      F::pad(lr.unsqueeze(0), F::PadFuncOptions({0, 0, pad, pad}).mode(torch::kReflect)).squeeze(0);  // rows only
+  const flex::io::Periodicity walls_in_rows{false, true};
+  const auto cut = [&](const at::Tensor& up) { return up.narrow(1, pad * f, h * f); };
+  EXPECT_LT(max_abs(upsample_bicubic_conditioning(lr, f, walls_in_rows) - cut(upsample_bicubic_conditioning(padded, f))),
+            1e-12);
+  EXPECT_LT(max_abs(upsample_bicubic_aligned(lr, f, walls_in_rows) - cut(upsample_bicubic_aligned(padded, f))), 1e-12);
+  // One wall's values never reach the other: the first rows ignore the last sample row.
+  auto changed = lr.clone();
+  changed.select(1, h - 1).add_(100.0);
+  EXPECT_LT(max_abs((upsample_bicubic_conditioning(changed, f, walls_in_rows) -
+                     upsample_bicubic_conditioning(lr, f, walls_in_rows))
+                        .narrow(1, 0, f)),
+            1e-12);
 }

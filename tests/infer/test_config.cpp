@@ -51,7 +51,8 @@ struct Checkpoint {
 model::CheckpointInfo trained_with_step_two() {
   model::CheckpointInfo info;
   info.model_keys = {{"model.size", "tiny"}, {"model.tasks", "mt"}};
-  info.norm_std = 17.5519;
+  info.norm_std = {17.5519};
+  info.channels = {"w"};
   info.re_scaling = "log10";
   info.forecast_step = 2;
   return info;
@@ -116,7 +117,8 @@ TEST(InferConfig, InheritsTheCheckpointsSettings) {
   const Checkpoint ckpt("inherit", trained_with_step_two());
   const auto c = read_config(deck_with({"infer.checkpoint=" + ckpt.pt, "infer.task=fc", "infer.start=5"}));
   EXPECT_EQ(c.horizon, 2);
-  EXPECT_EQ(c.norm_std, 17.5519);
+  EXPECT_EQ(c.norm_std, std::vector<double>{17.5519});
+  EXPECT_EQ(c.channels, "w");  // the trained channel, by name
   EXPECT_EQ(c.re_scaling, data::ReScaling::Log10);
   EXPECT_EQ(c.model.flex.tasks, model::TaskSet::Multitask);
   EXPECT_EQ(c.factor, 8);
@@ -131,14 +133,23 @@ TEST(InferConfig, RefusesADeckContradictingTheCheckpoint) {
   const auto why = rejection({"infer.checkpoint=" + ckpt.pt, "infer.horizon=1"});
   EXPECT_TRUE(contains(why, "command line: key 'infer.horizon' = 1 contradicts " + ckpt.sidecar)) << why;
   EXPECT_TRUE(contains(why, "which has 2")) << why;
-  EXPECT_TRUE(contains(rejection({"infer.checkpoint=" + ckpt.pt, "infer.norm_std=5.4574137"}), "which has 17.5519"));
+}
+
+// The data settings are the deck's defaults, not the network's: applying the
+// network zero-shot to another channel with another std is no contradiction.
+TEST(InferConfig, TheDataSettingsOfACheckpointMayBeOverridden) {
+  const Checkpoint ckpt("zero-shot", trained_with_step_two());
+  const auto c = read_config(deck_with({"infer.checkpoint=" + ckpt.pt, "infer.norm_std=3.5", "infer.channel=u"}));
+  EXPECT_EQ(c.norm_std, std::vector<double>{3.5});
+  EXPECT_EQ(c.channels, "u");
+  EXPECT_EQ(c.horizon, 2);  // the network's settings still inherited
 }
 
 TEST(InferConfig, ACheckpointWithoutSidecarKeepsTheDecksValues) {
   const Checkpoint ckpt("authors", std::nullopt);
   const auto c = read_config(deck_with({"infer.checkpoint=" + ckpt.pt, "infer.horizon=3", "infer.norm_std=2.5"}));
   EXPECT_EQ(c.horizon, 3);
-  EXPECT_EQ(c.norm_std, 2.5);
+  EXPECT_EQ(c.norm_std, std::vector<double>{2.5});
   EXPECT_EQ(read_config(deck_with({"infer.checkpoint=" + ckpt.pt})).horizon, 1);
 }
 

@@ -10,12 +10,13 @@ using namespace flex;
 
 namespace {
 
-// Member k returns (k + 1) * input + base + id-dependent nothing: exactness checks.
+// Member k returns (k + 1) * input + base (the input's first C channels, C
+// those of the base) + id-dependent nothing: exactness checks.
 infer::PatchPredictor scaled_members(std::int64_t members, std::vector<std::int64_t>* seen_ids = nullptr) {
   return [=](const at::Tensor& input, const at::Tensor& base, const std::vector<std::int64_t>& ids) {
     if (seen_ids) seen_ids->insert(seen_ids->end(), ids.begin(), ids.end());
     std::vector<at::Tensor> out;
-    for (std::int64_t k = 0; k < members; ++k) out.push_back(input.narrow(1, 0, 1) * double(k + 1) + base);
+    for (std::int64_t k = 0; k < members; ++k) out.push_back(input.narrow(1, 0, base.size(1)) * double(k + 1) + base);
     return torch::stack(out);
   };
 }
@@ -30,13 +31,26 @@ TEST(FieldInference, StitchedMembersMeanAndStdAreExact) {
     for (std::int64_t batch : {1, 5}) {
       decomp::Tiling tiling({70, 90, 32, halo, decomp::Boundary::Periodic});
       const auto got = infer::predict_field(input, base, tiling, scaled_members(3), batch, 0, MPI_COMM_WORLD);
-      ASSERT_EQ(got.members.sizes(), (std::vector<std::int64_t>{3, 70, 90}));
+      ASSERT_EQ(got.members.sizes(), (std::vector<std::int64_t>{3, 1, 70, 90}));
       for (int k = 0; k < 3; ++k)
-        EXPECT_TRUE(torch::allclose(got.members[k], input[0] * double(k + 1) + base[0], 1e-5, 1e-5));
-      EXPECT_TRUE(torch::allclose(got.mean, input[0] * 2.0 + base[0], 1e-5, 1e-5));
-      EXPECT_TRUE(torch::allclose(got.std, input[0].abs(), 1e-4, 1e-4));
+        EXPECT_TRUE(torch::allclose(got.members[k][0], input[0] * double(k + 1) + base[0], 1e-5, 1e-5));
+      EXPECT_TRUE(torch::allclose(got.mean[0], input[0] * 2.0 + base[0], 1e-5, 1e-5));
+      EXPECT_TRUE(torch::allclose(got.std[0], input[0].abs(), 1e-4, 1e-4));
     }
   }
+}
+
+// Several channels are stitched each on its own, in order.
+TEST(FieldInference, EveryChannelIsStitchedOnItsOwn) {
+  torch::manual_seed(4);
+  const auto input = torch::randn({3, 40, 56});
+  const auto base = torch::randn({2, 40, 56});
+  decomp::Tiling tiling({40, 56, 16, 3, decomp::Boundaries{decomp::Boundary::Reflect, decomp::Boundary::Periodic}});
+  const auto got = infer::predict_field(input, base, tiling, scaled_members(2), 4, 0, MPI_COMM_WORLD);
+  ASSERT_EQ(got.members.sizes(), (std::vector<std::int64_t>{2, 2, 40, 56}));
+  const auto expected = input.narrow(0, 0, 2) * 1.5 + base;
+  EXPECT_TRUE(torch::allclose(got.mean, expected, 1e-5, 1e-5));
+  EXPECT_TRUE(torch::allclose(got.members[1], input.narrow(0, 0, 2) * 2.0 + base, 1e-5, 1e-5));
 }
 
 TEST(FieldInference, EachPatchRunsOnceWithGlobalIds) {

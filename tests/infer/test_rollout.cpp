@@ -20,8 +20,9 @@ double max_abs(const at::Tensor& a) { return a.abs().max().item<double>(); }
 infer::MemberPredictor scaled_last_frame() {
   return [](std::int64_t first, std::int64_t count) -> infer::PatchPredictor {
     return [=](const at::Tensor& input, const at::Tensor& base, const std::vector<std::int64_t>&) {
-      EXPECT_EQ(input.size(1), 2);  // (x_{t-Δ}, x_t), oldest first
-      EXPECT_TRUE(torch::equal(input.narrow(1, 1, 1), base));
+      const auto C = base.size(1);
+      EXPECT_EQ(input.size(1), 2 * C);  // (x_{t-Δ}, x_t), oldest first, each frame's channels together
+      EXPECT_TRUE(torch::equal(input.narrow(1, C, C), base));
       std::vector<at::Tensor> out;
       for (std::int64_t k = 0; k < count; ++k) out.push_back(base * double(first + k + 1));
       return torch::stack(out);
@@ -42,13 +43,13 @@ infer::MemberPredictor identity_residual() {
 
 TEST(Rollout, IdentityResidualWithMeanFeedbackIsPersistence) {
   torch::manual_seed(7);
-  const auto prev = torch::randn({48, 40}), last = torch::randn({48, 40});
+  const auto prev = torch::randn({1, 48, 40}), last = torch::randn({1, 48, 40});
   decomp::Tiling tiling({48, 40, 16, 4, decomp::Boundary::Periodic});
   const auto leads = infer::rollout(prev, last, tiling, identity_residual(), {5, 3, infer::Feedback::Mean, 4},
                                     MPI_COMM_WORLD);
   ASSERT_EQ(leads.size(), 5u);
   for (const auto& members : leads) {
-    ASSERT_EQ(members.sizes(), (std::vector<std::int64_t>{3, 48, 40}));
+    ASSERT_EQ(members.sizes(), (std::vector<std::int64_t>{3, 1, 48, 40}));
     EXPECT_LT(max_abs(members.mean(0) - last), 1e-5);
     EXPECT_LT(max_abs(members - last.unsqueeze(0)), 1e-5);
   }
@@ -59,7 +60,8 @@ TEST(Rollout, IdentityResidualWithMeanFeedbackIsPersistence) {
 // member k follows (k + 1)^n * x_t, mean (1 + 2^n) / 2 * x_t.
 TEST(Rollout, MeanFeedbackFeedsTheEnsembleMeanToEveryMember) {
   torch::manual_seed(8);
-  const auto prev = torch::randn({32, 32}), last = torch::randn({32, 32});
+  // Two channels: each follows the same gains.
+  const auto prev = torch::randn({2, 32, 32}), last = torch::randn({2, 32, 32});
   decomp::Tiling tiling({32, 32, 16, 2, decomp::Boundary::Reflect});
   const auto mean_fed = infer::rollout(prev, last, tiling, scaled_last_frame(), {3, 2, infer::Feedback::Mean, 3},
                                        MPI_COMM_WORLD);

@@ -29,3 +29,14 @@ TEST(InferScore, PerfectAndNonContiguousPlanes) {
   EXPECT_NEAR(infer::score(shown * 2.0, shown).rfne, infer::score(copy * 2.0, copy).rfne, 1e-15);
   EXPECT_NEAR(infer::score(shown * 2.0, shown).rfne, 1.0, 1e-12);
 }
+
+// Several channels are scored together: RFNE and PCC over all their values.
+TEST(InferScore, ChannelsAreScoredTogether) {
+  torch::manual_seed(12);
+  const auto truth = torch::randn({3, 16, 24});
+  const auto prediction = truth + 0.2 * torch::randn({3, 16, 24});
+  const auto s = infer::score(prediction, truth);
+  const auto t = truth.to(torch::kFloat64), p = prediction.to(torch::kFloat64);
+  EXPECT_NEAR(s.rfne, ((p - t).norm() / t.norm()).item<double>(), 1e-12);
+  EXPECT_NEAR(s.pcc, torch::corrcoef(torch::stack({p.flatten(), t.flatten()}))[0][1].item<double>(), 1e-12);
+}

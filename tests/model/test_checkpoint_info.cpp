@@ -26,7 +26,7 @@ TEST(CheckpointInfo, RoundTripsBesideTheCheckpoint) {
   CheckpointInfo info;
   info.model_keys = {{"model.size", "tiny"}, {"model.tasks", "mt"}, {"unet.blocks", "0"}};
   info.parameterisation = "eps";
-  info.norm_std = 3.25;
+  info.norm_std = {3.25};
   info.re_scaling = "log10";
   info.sr_factor = 4;
   info.forecast_step = 2;
@@ -37,7 +37,7 @@ TEST(CheckpointInfo, RoundTripsBesideTheCheckpoint) {
   ASSERT_TRUE(back.has_value());
   EXPECT_EQ(back->model_keys, info.model_keys);
   EXPECT_EQ(back->parameterisation, "eps");
-  EXPECT_EQ(back->norm_std, 3.25);
+  EXPECT_EQ(back->norm_std, std::vector<double>{3.25});
   EXPECT_EQ(back->re_scaling, "log10");
   EXPECT_EQ(back->sr_factor, 4);
   EXPECT_EQ(back->forecast_step, 2);

@@ -55,7 +55,7 @@ TEST(TrainConfig, ReadsTheDeck) {
 TEST(TrainConfig, ExportSidecarHoldsTheSettingsUsed) {
   const TrainConfig c = read_config(deck_with({"data.cond_step=true", "data.horizon=3", "data.factor=4",
                                                "data.re_scaling=log10", "train.param=eps", "model.tasks=mt"}));
-  const model::CheckpointInfo info = export_info(c, 0.0, 2.5);
+  const model::CheckpointInfo info = export_info(c, {0.0}, {2.5}, {"w"});
   EXPECT_EQ(info.model_keys.at("model.size"), "tiny");
   EXPECT_EQ(info.model_keys.at("model.img"), "32");
   EXPECT_EQ(info.model_keys.at("model.tasks"), "mt");
@@ -67,7 +67,7 @@ TEST(TrainConfig, ExportSidecarHoldsTheSettingsUsed) {
   EXPECT_TRUE(std::none_of(info.model_keys.begin(), info.model_keys.end(),
                            [](const auto& kv) { return kv.first.rfind("data.", 0) == 0 || kv.first.rfind("run.", 0) == 0; }));
   EXPECT_EQ(info.parameterisation, "eps");
-  EXPECT_DOUBLE_EQ(info.norm_std, 2.5);
+  EXPECT_EQ(info.norm_std, std::vector<double>{2.5});
   EXPECT_EQ(info.re_scaling, "log10");
   EXPECT_EQ(info.sr_factor, 4);
   EXPECT_EQ(info.forecast_step, 3);

@@ -82,10 +82,10 @@ struct Data {
     torch::manual_seed(3);
     src = data::tensor_source(torch::randn({12, 1, side, side}), 8000);
     data::SampleConfig c;
-    c.channel = 0;
+    c.channels = {0};
     c.patch = patch;
     c.factor = factor;
-    c.norm_std = 1.0;
+    c.norm_std = {1.0};
     const auto all = data::select_snapshots("all", 12, "test");
     sr = std::make_unique<data::Dataset>(std::vector<data::SourceEntry>{{src, 8000, all}}, Task::SuperResolution, c);
     fc = std::make_unique<data::Dataset>(std::vector<data::SourceEntry>{{src, 8000, all}}, Task::Forecast, c);

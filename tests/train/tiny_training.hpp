@@ -87,10 +87,10 @@ struct TinyData {
     torch::manual_seed(3);
     src = data::tensor_source(torch::randn({24, 1, 16, 16}), 4000);
     data::SampleConfig c;
-    c.channel = 0;
+    c.channels = {0};
     c.patch = 8;
     c.factor = 4;
-    c.norm_std = 1.0;
+    c.norm_std = {1.0};
     sr = std::make_unique<data::Dataset>(
         std::vector<data::SourceEntry>{{src, 4000, data::select_snapshots("even", 24, "t")}}, Task::SuperResolution, c);
   }

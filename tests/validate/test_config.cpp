@@ -73,12 +73,12 @@ TEST(ValidateConfig, InferKeysInheritTheCheckpointsSettings) {
   std::ofstream(pt) << "not read";
   model::CheckpointInfo info;
   info.model_keys = {{"model.size", "tiny"}};
-  info.norm_std = 17.5519;
+  info.norm_std = {17.5519};
   info.sr_factor = 4;
   model::write_checkpoint_info(pt, info);
   const auto c = read_config(deck_with({"infer.checkpoint=" + pt}));
   EXPECT_EQ(c.infer.factor, 4);
-  EXPECT_EQ(c.infer.norm_std, 17.5519);
+  EXPECT_EQ(c.infer.norm_std, std::vector<double>{17.5519});
   EXPECT_EQ(c.infer.model.flex.img, 32);  // model.size = tiny from the sidecar
   std::string why;
   try {

@@ -6,7 +6,8 @@
 // the authors' h = 1 is consecutive snapshots); the split chooses the anchors
 // t only, and t-h, t+h are read whatever the split (an anchor without both
 // inside the file is dropped).
-// Fields are divided by the normalisation std (mean 0). Every random choice
+// Several channels are read at once, in the order SampleConfig::channels
+// lists them, each normalised by its own mean and std. Every random choice
 // (patch position) is a function of (seed, epoch, sample), never of timing or
 // rank count.
 #pragma once
@@ -34,12 +35,14 @@ const char* re_scaling_name(ReScaling s);
 double scaled_reynolds(ReScaling s, double reynolds);
 
 struct SampleConfig {
-  std::int64_t channel = 2;   // channel of the field files (vorticity of (u, v, w) files)
+  std::vector<std::int64_t> channels{2};  // channels of the field files, in the network's order (w of (u, v, w))
   std::int64_t patch = 256;   // side of a training patch
   std::int64_t factor = 8;    // SR subsampling factor
   std::int64_t horizon = 1;   // FC step h, in raw snapshots of the file (frames t-h, t -> t+h)
-  double norm_mean = 0.0;       // subtracted first (0 for vorticity; ERA5: the channel's mean)
-  double norm_std = 5.4574137;  // fields are divided by it (SPEC §3)
+  // Per channel, one value each: (x - norm_mean) / norm_std (SPEC §3: mean 0,
+  // std 5.4574137 for vorticity; ERA5: the channel's statistics).
+  std::vector<double> norm_mean{0.0};
+  std::vector<double> norm_std{5.4574137};
   ReScaling re_scaling = ReScaling::Reference;
   bool cond_step = false;     // append the FC horizon as a conditioning scalar
   bool cond_factor = false;   // append the SR factor as a conditioning scalar
@@ -56,10 +59,11 @@ std::int64_t conditioning_count(const SampleConfig& c);
 // optional stride "a:b[:s],..." (b may be "end"). Errors name `where`.
 std::vector<std::int64_t> select_snapshots(const std::string& spec, std::int64_t n, const std::string& where);
 
+// C = the number of channels.
 struct Sample {
-  at::Tensor input;     // SR [1, P, P] upsampled field; FC [2, P, P] frames t-h, t
-  at::Tensor base;      // [1, P, P]: what the residual is added to (SR upsampled, FC x_t)
-  at::Tensor residual;  // [1, P, P]: the diffusion target
+  at::Tensor input;     // SR [C, P, P] upsampled field; FC [2C, P, P] frames t-h, t (each frame's channels together)
+  at::Tensor base;      // [C, P, P]: what the residual is added to (SR upsampled, FC x_t)
+  at::Tensor residual;  // [C, P, P]: the diffusion target
   at::Tensor cond;      // [n_cond]
 };
 
@@ -95,6 +99,10 @@ class Dataset {
   Locator locate(std::int64_t index) const;
   // Top-left corner of the patch `patch_seed` draws in `src`.
   std::pair<std::int64_t, std::int64_t> patch_origin(const FieldSource& src, std::uint64_t patch_seed) const;
+  // The selected channels of one window: [C, nrows, ncols].
+  at::Tensor read_channels(const FieldSource& src, std::int64_t snapshot, std::int64_t row0, std::int64_t nrows,
+                             std::int64_t col0, std::int64_t ncols) const;
+  at::Tensor normalise(const at::Tensor& x) const;  // (x - norm_mean) / norm_std, per channel of [C, ...]
 
   std::vector<SourceEntry> sources_;
   Task task_;
@@ -102,6 +110,7 @@ class Dataset {
   std::vector<std::vector<std::int64_t>> anchors_;  // per source: the snapshots samples are drawn at
   std::vector<std::int64_t> offsets_;  // first index of each source
   std::int64_t total_ = 0;
+  at::Tensor mean_, inverse_std_;  // [C, 1, 1]
 };
 
 }  // namespace flex::data

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "flex/io/layout.hpp"
 
@@ -24,6 +25,8 @@ class FieldSource {
   // Reynolds number of the run (attribute `Re`); 0 when the file has none.
   virtual double reynolds() const = 0;
   virtual std::string name() const = 0;
+  // One per channel, as the file names them (FieldReader::channel_names).
+  virtual std::vector<std::string> channel_names() const = 0;
   // Axes that wrap; a patch never crosses the edge of one that does not.
   virtual io::Periodicity periodicity() const { return {}; }
   // Rows row0 + [0, nrows) and columns col0 + [0, ncols) of one channel of

@@ -8,6 +8,8 @@
 
 #include <cstdint>
 
+#include "flex/io/layout.hpp"
+
 namespace flex::data {
 
 // Keys (1981) cubic-convolution parameter used by PyTorch's bicubic
@@ -34,16 +36,22 @@ LowResWindow bicubic_window(std::int64_t out_begin, std::int64_t out_count, std:
 at::Tensor bicubic_matrix(std::int64_t out_begin, std::int64_t out_count, std::int64_t factor,
                           std::int64_t lr_begin, std::int64_t lr_count, std::int64_t n_lr, double a = kBicubicA);
 
-// Periodic bicubic upsampling of a whole field [..., h, w] -> [..., h*f, w*f]:
-// the conditioning field the network sees (bicubic_matrix's coordinates). The
+// Bicubic upsampling of a whole field [..., h, w] -> [..., h*f, w*f]: the
+// conditioning field the network sees (bicubic_matrix's coordinates). The
 // samples of subsample() sit at i*f but are read as cell centres, so the
 // result is shifted by (f - 1)/2 px (3.5 px at x8): not an honest baseline.
-at::Tensor upsample_bicubic_periodic(const at::Tensor& lr, std::int64_t factor, double a = kBicubicA);
+// Along an axis that `wraps` the stencil wraps (periodic box); along one that
+// does not (walls, latitude) it is mirrored about the edge sample,
+// lr[-k] = lr[k], so one wall's values never leak into the other's.
+at::Tensor upsample_bicubic_conditioning(const at::Tensor& lr, std::int64_t factor, io::Periodicity wraps = {},
+                                         double a = kBicubicA);
 
 // SR baselines, [..., h, w] -> [..., h*f, w*f], Keys kernel:
 // aligned: low-res sample i at its true position i*f (output j at source
-// coordinate j/f, so outputs j = i*f return the samples), periodic wrap.
-at::Tensor upsample_bicubic_aligned(const at::Tensor& lr, std::int64_t factor, double a = kBicubicA);
+// coordinate j/f, so outputs j = i*f return the samples); edges as
+// upsample_bicubic_conditioning's.
+at::Tensor upsample_bicubic_aligned(const at::Tensor& lr, std::int64_t factor, io::Periodicity wraps = {},
+                                    double a = kBicubicA);
 // SuperBench's: F.interpolate(mode='bicubic', align_corners=True), i.e.
 // output j at source coordinate j (h - 1)/(h*f - 1), indices clamped at the
 // edges (not periodic); equals at::upsample_bicubic2d(align_corners=true).

@@ -3,7 +3,9 @@
 // conditioning field the network sees (samples read as cell centres: 3.5 px
 // off at x8) and SuperBench's align_corners=True bicubic; for FC persistence
 // (x_{t0} as the forecast of every lead). <stem>.baselines.h5 holds them as
-// channels in this order (attribute `channels`), `flex analyze` reads it.
+// channels in this order (attribute `channels`; for a C-channel prediction
+// B*C channels, baseline-major, named `<baseline>.<channel>`), `flex analyze`
+// reads it.
 #pragma once
 
 #include <ATen/core/Tensor.h>
@@ -13,6 +15,7 @@
 #include <vector>
 
 #include "flex/core/task.hpp"
+#include "flex/io/layout.hpp"
 
 namespace flex::infer {
 
@@ -20,8 +23,10 @@ namespace flex::infer {
 // bicubic_align_corners (sr); persistence (fc).
 const std::vector<std::string>& baseline_names(Task task);
 
-// coarse [h, w] and the conditioning field [H, W] made from it -> [3, H, W]
-// in baseline_names(sr) order.
-at::Tensor sr_baselines(const at::Tensor& coarse, const at::Tensor& conditioning, std::int64_t factor);
+// coarse [C, h, w] and the conditioning field [C, H, W] made from it ->
+// [3, C, H, W] in baseline_names(sr) order.
+// The bicubic baselines wrap along the axes that `wraps` and mirror at walls.
+at::Tensor sr_baselines(const at::Tensor& coarse, const at::Tensor& conditioning, std::int64_t factor,
+                        io::Periodicity wraps = {});
 
 }  // namespace flex::infer

@@ -38,7 +38,10 @@ struct InferConfig {
   Task task = Task::SuperResolution;
   std::string input;       // field file; "" only where a caller tolerates it (missing_inputs)
   io::FieldLayout layout;  // infer.format, infer.dataset, infer.batch_index
-  long channel = 2;
+  // infer.channel as written: resolved against the input's channel names
+  // when it is open (io::select_channels; open_job checks the count against
+  // model.in_channels).
+  std::string channels = "auto";
   bool lowres_input = false;   // sr: input is the low-res field itself (no truth)
   std::string snapshots = "all";  // sr: selection text, resolved against the input's snapshot count
   // fc, in raw snapshots: frames start - horizon and start are known, lead k
@@ -55,8 +58,10 @@ struct InferConfig {
   long members = 1;
   long steps = 2;
   diffusion::Parameterisation parameterisation = diffusion::Parameterisation::V;
-  double norm_mean = 0.0;  // fields enter the network as (x - norm_mean) / norm_std
-  double norm_std = 5.4574137;
+  // Fields enter the network as (x - norm_mean) / norm_std: one value for
+  // every channel, or one per selected channel.
+  std::vector<double> norm_mean{0.0};
+  std::vector<double> norm_std{5.4574137};
   double re = 0;           // 0: the input's `Re` attribute
   data::ReScaling re_scaling = data::ReScaling::Reference;
   std::string output;      // prediction file, resolved against run.output_dir

@@ -16,21 +16,21 @@
 
 namespace flex::infer {
 
-// (input patches [B, Ci, P, P], base patches [B, 1, P, P], global patch ids)
-// -> sampled fields [K, B, 1, P, P] (K ensemble members).
+// (input patches [B, Ci, P, P], base patches [B, C, P, P], global patch ids)
+// -> sampled fields [K, B, C, P, P] (K ensemble members, C channels).
 using PatchPredictor = std::function<at::Tensor(const at::Tensor& input, const at::Tensor& base,
                                                 const std::vector<std::int64_t>& patch_ids)>;
 
 struct FieldPrediction {
-  at::Tensor members;  // [K, H, W] stitched members
-  at::Tensor mean;     // [H, W] ensemble mean (the prediction)
-  at::Tensor std;      // [H, W] per-pixel spread (zeros for one member)
+  at::Tensor members;  // [K, C, H, W] stitched members
+  at::Tensor mean;     // [C, H, W] ensemble mean (the prediction)
+  at::Tensor std;      // [C, H, W] per-pixel spread (zeros for one member)
 };
 
-// Cuts [Ci, H, W] / [1, H, W] fields into the tiling's patches ids[i] -> [B, C, P, P].
+// Cuts a [C, H, W] field into the tiling's patches ids[i] -> [B, C, P, P].
 at::Tensor gather_patches(const at::Tensor& field, const decomp::Tiling& tiling, const std::vector<std::int64_t>& ids);
 
-// input [Ci, H, W] and base [1, H, W] on the CPU (float32); patches go through
+// input [Ci, H, W] and base [C, H, W] on the CPU (float32); patches go through
 // `predict` `batch` at a time; `id_offset` makes patch ids globally unique
 // across snapshots/steps (id = id_offset + patch index).
 FieldPrediction predict_field(const at::Tensor& input, const at::Tensor& base, const decomp::Tiling& tiling,

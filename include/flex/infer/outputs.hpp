@@ -1,9 +1,11 @@
 // The field files one inference run writes, each [N, C, H, W] float32 with
-// row slabs written by every rank: <stem>.h5 (ensemble mean, [N, 1, H, W]),
-// <stem>.members.h5 (when K > 1: [N*K, 1, H, W], entry n*K + k is member k of
-// field n), <stem>.truth.h5 (the reference the prediction is scored against,
-// when known) and <stem>.baselines.h5 ([N, B, H, W], the baselines of
-// baselines.hpp as channels, attribute `channels` naming them).
+// row slabs written by every rank (C: the predicted channels): <stem>.h5
+// (ensemble mean, [N, C, H, W]), <stem>.members.h5 (when K > 1: [N*K, C, H,
+// W], entry n*K + k is member k of field n), <stem>.truth.h5 (the reference
+// the prediction is scored against, when known) and <stem>.baselines.h5
+// ([N, B*C, H, W], the baselines of baselines.hpp as channels, baseline-major,
+// attribute `channels` naming them: `<baseline>` for C = 1, else
+// `<baseline>.<channel>`).
 #pragma once
 
 #include <ATen/core/Tensor.h>
@@ -21,7 +23,7 @@ struct OutputSpec {
   std::string path;  // <stem>.h5
   long snapshots = 0, height = 0, width = 0, members = 1;
   bool with_truth = false;
-  std::string channel = "w";           // name of the predicted channel, as the input calls it
+  std::vector<std::string> channels{"w"};  // names of the predicted channels, as the input calls them
   std::vector<std::string> baselines;  // channel names of <stem>.baselines.h5; empty: no such file
   bool overwrite = false;
   double dx = 1.0;
@@ -30,8 +32,8 @@ struct OutputSpec {
 class InferenceOutputs {
  public:
   InferenceOutputs(const OutputSpec& spec, MPI_Comm comm);
-  // Collective: row share of this rank. mean/truth [H, W]; members [K, H, W];
-  // baselines [B, H, W] (required when the spec names baselines).
+  // Collective: row share of this rank. mean/truth [C, H, W]; members [K, C,
+  // H, W]; baselines [B, C, H, W] (required when the spec names baselines).
   void write(long n, const at::Tensor& mean, const at::Tensor& members, const at::Tensor& truth,
              const at::Tensor& baselines = {});
   // Same attribute on every file.

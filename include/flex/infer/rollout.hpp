@@ -28,8 +28,9 @@ struct RolloutOptions {
   std::int64_t batch = 4;  // patches per predictor call
 };
 
-// prev, last: [H, W] (normalised, CPU float32). Returns one [K, H, W] tensor
-// of members per lead. Lead k's patch ids start at k * tiling.count(). Collective.
+// prev, last: [C, H, W] (normalised, CPU float32); the network sees them as
+// [2C, H, W], each frame's channels together, oldest first. Returns one
+// [K, C, H, W] tensor of members per lead. Lead k's patch ids start at k * tiling.count(). Collective.
 std::vector<at::Tensor> rollout(const at::Tensor& prev, const at::Tensor& last, const decomp::Tiling& tiling,
                                 const MemberPredictor& predictor, const RolloutOptions& options, MPI_Comm comm);
 

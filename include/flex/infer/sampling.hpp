@@ -9,6 +9,7 @@
 
 #include "flex/diffusion/sampler.hpp"
 #include "flex/infer/field_inference.hpp"
+#include "flex/io/layout.hpp"
 #include "flex/model/backbone.hpp"
 
 namespace flex::io {
@@ -46,11 +47,13 @@ PatchPredictor flex_predictor(const Sampling& sampling, Task task, std::int64_t 
                               std::int64_t members = -1);
 
 struct SrField {
-  at::Tensor upsampled;         // [H, W] the conditioning field: data::upsample_bicubic_periodic of the coarse one
+  at::Tensor upsampled;         // [C, H, W] the conditioning field: data::upsample_bicubic_conditioning of the coarse one
   FieldPrediction prediction;   // stitched FLEX members, mean, std
 };
-// coarse [h, w] (normalised) -> [h*factor, w*factor] prediction.
-SrField super_resolve(const at::Tensor& coarse, std::int64_t factor, const decomp::Tiling& tiling,
-                      const PatchPredictor& predict, std::int64_t batch, std::int64_t id_offset, MPI_Comm comm);
+// coarse [C, h, w] (normalised) -> [C, h*factor, w*factor] prediction; the
+// conditioning wraps along the axes that `wraps` (the tiling's periodic ones).
+SrField super_resolve(const at::Tensor& coarse, std::int64_t factor, io::Periodicity wraps,
+                      const decomp::Tiling& tiling, const PatchPredictor& predict, std::int64_t batch,
+                      std::int64_t id_offset, MPI_Comm comm);
 
 }  // namespace flex::infer

@@ -12,7 +12,8 @@ struct PlaneScore {
   double pcc = 0;   // Pearson correlation
 };
 
-// prediction, truth: [H, W], the whole plane (every rank holds it whole).
+// prediction, truth: [H, W] or [C, H, W], the whole field (every rank holds
+// it whole); several channels are scored together, as one plane of C*H rows.
 PlaneScore score(const at::Tensor& prediction, const at::Tensor& truth);
 
 }  // namespace flex::infer

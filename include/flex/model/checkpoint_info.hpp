@@ -9,6 +9,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace flex::model {
 
@@ -16,8 +17,11 @@ struct CheckpointInfo {
   // model.*, unet.* and uvit.* keys as resolved for training (never model.init_from).
   std::map<std::string, std::string> model_keys;
   std::string parameterisation = "v";  // what the network predicts: v | eps | x
-  double norm_mean = 0.0;              // subtracted before the division (data.norm_mean, or the statistics)
-  double norm_std = 5.4574137;         // fields were divided by it (data.norm_std, or measured)
+  // Per trained channel: subtracted before the division (data.norm_mean, or
+  // the statistics), and the std fields were divided by (data.norm_std, or measured).
+  std::vector<double> norm_mean{0.0};
+  std::vector<double> norm_std{5.4574137};
+  std::vector<std::string> channels;   // names of the trained channels, in order; empty before multi-channel support
   std::string re_scaling = "ref";      // Reynolds conditioning: ref (Re/40000) | log10 | linear
   long sr_factor = 8;                  // SR subsampling factor trained on
   long forecast_step = 1;              // FC step Δ in raw snapshots

@@ -41,12 +41,13 @@ struct DataSplit {
 struct DataConfig {
   DataSplit train, valid;  // valid.files: data.valid_files, or data.files when that is empty
   io::FieldLayout layout;  // data.format, data.dataset, data.batch_index
-  std::int64_t channel = -1;  // -1: vorticity (2) of 3-channel files, else 0, decided by the first file
-  std::string channel_origin;
+  // data.channel as written (auto | all | indices or names), resolved against
+  // the first file's channel names (io::select_channels) into sample.channels.
+  std::string channels = "auto";
   std::vector<double> reynolds;  // one per file of each split; empty: each file's `Re` attribute
-  data::SampleConfig sample;     // its channel is set once the files are open
+  data::SampleConfig sample;     // its channels (and a single norm value per channel) are set once the files are open
   bool norm_from_data = false;   // data.norm = data: sample.norm_std from the training residuals
-  bool norm_from_stats = false;  // data.norm = stats: the channel's mean and std over data.files
+  bool norm_from_stats = false;  // data.norm = stats: each channel's mean and std over data.files
   std::int64_t norm_samples = 64;
 };
 
