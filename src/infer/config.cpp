@@ -24,6 +24,9 @@ void declare_keys(DeckSchema& s) {
   s.add_int("infer.rollout", 10, "fc: autoregressive steps (leads)").range(1, {});
   s.add_int("infer.horizon", 1, "fc: step in raw snapshots, as trained (the authors': 1); lead k is t0 + k*horizon")
       .range(1, {});
+  s.add_choice("infer.restart", "auto", {"auto", "none"},
+               "fc: auto continues an earlier run of this same forecast cut short in infer.output from its last "
+               "complete lead (unless run.overwrite = true); none starts over");
   s.add_choice("infer.feedback", "mean", {"mean", "member"},
                "fc: fed back at each lead: the ensemble mean to every member (the authors'), or each member its own");
   s.add_int("infer.factor", 8, "sr: subsampling factor (every factor-th point), as trained").range(1, 64);
@@ -89,6 +92,7 @@ InferConfig read_config(const Deck& given) {
   c.rollout = deck.get_int("infer.rollout");
   c.horizon = deck.get_int("infer.horizon");
   c.feedback = deck.get_string("infer.feedback") == "mean" ? Feedback::Mean : Feedback::Member;
+  c.restart = deck.get_string("infer.restart") == "auto";
   if (c.task == Task::Forecast) {
     // Its meaning changed from a list rollouts stepped through to nothing:
     // an old deck must not run with a different step than it asks for.

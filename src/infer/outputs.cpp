@@ -19,6 +19,14 @@ std::string with_suffix(const std::string& path, const std::string& suffix) {
 
 std::string baselines_path(const std::string& path) { return output::sidecar(path, ".baselines.h5"); }
 
+std::vector<std::string> output_paths(const OutputSpec& spec) {
+  std::vector<std::string> out{spec.path};
+  if (spec.members > 1) out.push_back(with_suffix(spec.path, ".members"));
+  if (spec.with_truth) out.push_back(with_suffix(spec.path, ".truth"));
+  if (!spec.baselines.empty()) out.push_back(baselines_path(spec.path));
+  return out;
+}
+
 InferenceOutputs::InferenceOutputs(const OutputSpec& spec, MPI_Comm comm) : comm_(comm) {
   FLEX_CHECK_MPI(MPI_Comm_rank(comm, &rank_));
   FLEX_CHECK_MPI(MPI_Comm_size(comm, &size_));
@@ -26,6 +34,8 @@ InferenceOutputs::InferenceOutputs(const OutputSpec& spec, MPI_Comm comm) : comm
   opt.overwrite = spec.overwrite;
   opt.dx = opt.dy = spec.dx;
   opt.channel_names = spec.channels;
+  opt.streamed = spec.streamed;
+  opt.resume = spec.resume;
   const long C = static_cast<long>(spec.channels.size());
   mean_ = std::make_unique<io::FieldWriter>(spec.path, comm, io::FieldShape{spec.snapshots, C, spec.height, spec.width},
                                             opt);
@@ -81,6 +91,12 @@ void InferenceOutputs::write(long n, const at::Tensor& mean, const at::Tensor& m
     FLEX_CHECK(baselines.defined() && baselines.dim() == 4, "baselines [B, C, H, W] requested but not given");
     write_rows(*baselines_, n, baselines.reshape({1, -1, baselines.size(2), baselines.size(3)}));
   }
+}
+
+void InferenceOutputs::mark_complete(long entries) {
+  for (auto* w : files()) w->flush();
+  set_attribute(kCompleteAttribute, static_cast<double>(entries));
+  for (auto* w : files()) w->flush();
 }
 
 void InferenceOutputs::set_attribute(const std::string& name, double value) {

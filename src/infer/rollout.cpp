@@ -2,6 +2,8 @@
 
 #include <torch/torch.h>
 
+#include <vector>
+
 #include "flex/core/error.hpp"
 #include "flex/core/profiler.hpp"
 
@@ -9,7 +11,7 @@ namespace flex::infer {
 
 namespace {
 
-// One lead from the two latest frames: the FC residual is added to `last`.
+// One lead from the two latest frames [C, H, W]: the FC residual is added to `last`.
 at::Tensor step(const at::Tensor& prev, const at::Tensor& last, const decomp::Tiling& tiling,
                 const PatchPredictor& predict, std::int64_t expected, std::int64_t batch, std::int64_t lead,
                 MPI_Comm comm) {
@@ -21,34 +23,35 @@ at::Tensor step(const at::Tensor& prev, const at::Tensor& last, const decomp::Ti
 
 }  // namespace
 
-std::vector<at::Tensor> rollout(const at::Tensor& prev0, const at::Tensor& last0, const decomp::Tiling& tiling,
-                                const MemberPredictor& predictor, const RolloutOptions& o, MPI_Comm comm) {
+RolloutState initial_state(const at::Tensor& prev, const at::Tensor& last, std::int64_t members) {
+  return {0, prev.unsqueeze(0).expand({members, -1, -1, -1}).contiguous(),
+          last.unsqueeze(0).expand({members, -1, -1, -1}).contiguous()};
+}
+
+void rollout(RolloutState state, const decomp::Tiling& tiling, const MemberPredictor& predictor,
+             const RolloutOptions& o, MPI_Comm comm, const LeadSink& sink) {
   FLEX_PROFILE("infer::rollout");
   FLEX_CHECK(o.leads >= 1 && o.members >= 1, "rollout: " << o.leads << " leads, " << o.members << " members");
-  std::vector<at::Tensor> out(static_cast<size_t>(o.leads));
-  if (o.feedback == Feedback::Mean) {
-    // All members sample from the same frames; their mean is the next frame.
-    const auto predict = predictor(0, o.members);
-    auto prev = prev0, last = last0;
-    for (std::int64_t k = 0; k < o.leads; ++k) {
-      auto& members = out[static_cast<size_t>(k)];
-      members = step(prev, last, tiling, predict, o.members, o.batch, k, comm);
-      prev = last, last = members.mean(0);
+  FLEX_CHECK(state.prev.dim() == 4 && state.prev.size(0) == o.members && state.last.sizes() == state.prev.sizes(),
+             "rollout: the state must hold [" << o.members << ", C, H, W] frames");
+  const auto stored = [&](const at::Tensor& x) { return o.as_stored ? o.as_stored(x) : x; };
+  // All members sample from the same frames; their mean is the next frame.
+  const auto together = o.feedback == Feedback::Mean ? predictor(0, o.members) : PatchPredictor();
+  for (std::int64_t k = state.lead; k < o.leads; ++k) {
+    at::Tensor members, next;
+    if (o.feedback == Feedback::Mean) {
+      members = step(state.prev[0], state.last[0], tiling, together, o.members, o.batch, k, comm);
+      next = stored(members.mean(0)).unsqueeze(0).expand({o.members, -1, -1, -1}).contiguous();
+    } else {
+      std::vector<at::Tensor> own;
+      for (std::int64_t m = 0; m < o.members; ++m)
+        own.push_back(step(state.prev[m], state.last[m], tiling, predictor(m, 1), 1, o.batch, k, comm)[0]);
+      members = torch::stack(own);
+      next = stored(members);
     }
-    return out;
+    sink(k, members);
+    state = {k + 1, state.last, next};
   }
-  std::vector<std::vector<at::Tensor>> per_lead(static_cast<size_t>(o.leads));
-  for (std::int64_t m = 0; m < o.members; ++m) {
-    const auto predict = predictor(m, 1);
-    auto prev = prev0, last = last0;
-    for (std::int64_t k = 0; k < o.leads; ++k) {
-      auto next = step(prev, last, tiling, predict, 1, o.batch, k, comm)[0];
-      per_lead[static_cast<size_t>(k)].push_back(next);
-      prev = last, last = next;
-    }
-  }
-  for (std::int64_t k = 0; k < o.leads; ++k) out[static_cast<size_t>(k)] = torch::stack(per_lead[static_cast<size_t>(k)]);
-  return out;
 }
 
 }  // namespace flex::infer

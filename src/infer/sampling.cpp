@@ -29,8 +29,10 @@ Sampling make_sampling(const InferConfig& c, c10::Device device, Task task, doub
   st.net.module->eval();
   st.net.module->to(device);
   // The layout probe at the batch the predictor runs: patches x members per call.
-  st.precision =
-      model::set_up_compute(*st.net.module, c.run, model::layout_probe(st.config, c.batch, device, false), comm).precision;
+  const auto compute =
+      model::set_up_compute(*st.net.module, c.run, model::layout_probe(st.config, c.batch, device, false), comm);
+  st.precision = compute.precision;
+  st.memory_format = model::memory_layout_name(compute.layout.layout);
   data::SampleConfig sample;
   sample.re_scaling = c.re_scaling;
   st.cond = data::conditioning(sample, task, reynolds);

@@ -39,19 +39,35 @@ FieldWriter::FieldWriter(const std::string& path, MPI_Comm comm, const FieldShap
                     << shape.w << "]");
   FLEX_REQUIRE(options.channel_names.empty() || static_cast<long>(options.channel_names.size()) == shape.c,
                path << ": " << options.channel_names.size() << " channel names for " << shape.c << " channels");
-  mpi::on_root(comm, [&] { output::ensure_writable(path, options.overwrite); });
-  m.tmp_path = mpi::broadcast(output::temporary_for(path), comm);
+  FLEX_CHECK(!options.resume || options.streamed, path << ": only a streamed file can be resumed");
+  if (!options.resume) mpi::on_root(comm, [&] { output::ensure_writable(path, options.overwrite); });
+  // A streamed file is written where it will stay, so what it holds survives a crash.
+  m.tmp_path = options.streamed ? path : mpi::broadcast(output::temporary_for(path), comm);
   m.guard = detail::CloseGuard(comm);
 
   // A create can fail on one rank only (its file system view): agreed, so all stop together.
   mpi::agree(comm, [&] {
     auto fapl = detail::mpio_file_access(comm, path);
+    if (options.resume) {
+      m.file = H5Handle(H5Fopen(path.c_str(), H5F_ACC_RDWR, fapl.get()), H5Fclose);
+      if (!m.file.valid()) output::write_failed(path, "cannot reopen the file to continue it");
+      m.dset = H5Handle(H5Dopen2(m.file.get(), options.dataset.c_str(), H5P_DEFAULT), H5Dclose);
+      if (!m.dset.valid()) output::write_failed(path, "cannot reopen dataset '" + options.dataset + "'");
+      H5Handle space(H5Dget_space(m.dset.get()), H5Sclose);
+      hsize_t dims[4] = {0, 0, 0, 0};
+      if (H5Sget_simple_extent_ndims(space.get()) != 4 || H5Sget_simple_extent_dims(space.get(), dims, nullptr) != 4 ||
+          dims[0] != hsize_t(shape.n) || dims[1] != hsize_t(shape.c) || dims[2] != hsize_t(shape.h) ||
+          dims[3] != hsize_t(shape.w))
+        output::write_failed(path, "the file to continue does not have the shape of this run");
+      return;
+    }
     m.file = H5Handle(H5Fcreate(m.tmp_path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl.get()), H5Fclose);
     if (!m.file.valid()) output::write_failed(path, "cannot create the file");
     const hsize_t dims[4] = {hsize_t(shape.n), hsize_t(shape.c), hsize_t(shape.h), hsize_t(shape.w)};
     H5Handle space(H5Screate_simple(4, dims, nullptr), H5Sclose);
     H5Handle dcpl(H5Pcreate(H5P_DATASET_CREATE), H5Pclose);
     H5Pset_fill_time(dcpl.get(), H5D_FILL_TIME_NEVER);  // every element is written by some rank
+    if (options.streamed) H5Pset_alloc_time(dcpl.get(), H5D_ALLOC_TIME_EARLY);
     m.dset = H5Handle(H5Dcreate2(m.file.get(), options.dataset.c_str(), H5T_IEEE_F32LE, space.get(), H5P_DEFAULT,
                                  dcpl.get(), H5P_DEFAULT),
                       H5Dclose);
@@ -75,6 +91,7 @@ FieldWriter::~FieldWriter() {
   } else {
     m.dset.reset(), m.file.reset();
   }
+  if (m.options.streamed) return;  // what it holds up to its last flush stays valid
   if (m.rank == 0 || abandoned) {  // an abandoning rank may be the only one left to clean up
     std::error_code ec;
     std::filesystem::remove(m.tmp_path, ec);
@@ -122,6 +139,14 @@ void FieldWriter::set_attribute(const std::string& name, const std::string& valu
                    [&] { detail::write_string(impl_->dset.get(), name, value, impl_->tmp_path); });
 }
 
+void FieldWriter::flush() {
+  auto& m = *impl_;
+  FLEX_CHECK(!m.closed, "flush after close: " << m.path);
+  mpi::agree(m.comm, [&] {
+    if (H5Fflush(m.file.get(), H5F_SCOPE_GLOBAL) < 0) output::write_failed(m.path, "flushing the file failed");
+  });
+}
+
 void FieldWriter::close() {
   auto& m = *impl_;
   if (m.closed) return;
@@ -133,7 +158,7 @@ void FieldWriter::close() {
   });
   m.closed = true;
   mpi::on_root(m.comm, [&] {
-    output::commit(m.tmp_path, m.path);
+    if (!m.options.streamed) output::commit(m.tmp_path, m.path);
     if (m.options.write_xdmf) {
       const std::string name = std::filesystem::path(m.path).filename().string();
       output::write_text_atomic(output::sidecar(m.path, ".xmf"),

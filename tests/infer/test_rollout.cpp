@@ -39,14 +39,38 @@ infer::MemberPredictor identity_residual() {
   };
 }
 
+// Every lead's members, as the sink receives them.
+std::vector<at::Tensor> run(const at::Tensor& prev, const at::Tensor& last, const decomp::Tiling& tiling,
+                            const infer::MemberPredictor& predictor, const infer::RolloutOptions& o,
+                            std::int64_t from = 0) {
+  std::vector<at::Tensor> leads;
+  infer::RolloutState state = infer::initial_state(prev, last, o.members);
+  if (from > 0) {
+    // The state an uninterrupted run reached at lead `from`.
+    auto head = o;
+    head.leads = from;
+    std::vector<at::Tensor> done = run(prev, last, tiling, predictor, head);
+    const auto fed = [&](std::int64_t k) {
+      if (k < 0) return state.last;
+      const auto& m = done[static_cast<size_t>(k)];
+      return o.feedback == infer::Feedback::Mean ? m.mean(0, true).expand_as(m).contiguous() : m;
+    };
+    state = {from, fed(from - 2), fed(from - 1)};
+  }
+  infer::rollout(state, tiling, predictor, o, MPI_COMM_WORLD, [&](std::int64_t k, const at::Tensor& members) {
+    EXPECT_EQ(k, from + static_cast<std::int64_t>(leads.size()));
+    leads.push_back(members);
+  });
+  return leads;
+}
+
 }  // namespace
 
 TEST(Rollout, IdentityResidualWithMeanFeedbackIsPersistence) {
   torch::manual_seed(7);
   const auto prev = torch::randn({1, 48, 40}), last = torch::randn({1, 48, 40});
   decomp::Tiling tiling({48, 40, 16, 4, decomp::Boundary::Periodic});
-  const auto leads = infer::rollout(prev, last, tiling, identity_residual(), {5, 3, infer::Feedback::Mean, 4},
-                                    MPI_COMM_WORLD);
+  const auto leads = run(prev, last, tiling, identity_residual(), {5, 3, infer::Feedback::Mean, 4});
   ASSERT_EQ(leads.size(), 5u);
   for (const auto& members : leads) {
     ASSERT_EQ(members.sizes(), (std::vector<std::int64_t>{3, 1, 48, 40}));
@@ -63,10 +87,8 @@ TEST(Rollout, MeanFeedbackFeedsTheEnsembleMeanToEveryMember) {
   // Two channels: each follows the same gains.
   const auto prev = torch::randn({2, 32, 32}), last = torch::randn({2, 32, 32});
   decomp::Tiling tiling({32, 32, 16, 2, decomp::Boundary::Reflect});
-  const auto mean_fed = infer::rollout(prev, last, tiling, scaled_last_frame(), {3, 2, infer::Feedback::Mean, 3},
-                                       MPI_COMM_WORLD);
-  const auto own = infer::rollout(prev, last, tiling, scaled_last_frame(), {3, 2, infer::Feedback::Member, 3},
-                                  MPI_COMM_WORLD);
+  const auto mean_fed = run(prev, last, tiling, scaled_last_frame(), {3, 2, infer::Feedback::Mean, 3});
+  const auto own = run(prev, last, tiling, scaled_last_frame(), {3, 2, infer::Feedback::Member, 3});
   for (int n = 1; n <= 3; ++n) {
     const auto& m = mean_fed[static_cast<size_t>(n - 1)];
     const double fed = std::pow(1.5, n - 1);  // the mean fed into lead n
@@ -76,5 +98,23 @@ TEST(Rollout, MeanFeedbackFeedsTheEnsembleMeanToEveryMember) {
     const auto& o = own[static_cast<size_t>(n - 1)];
     EXPECT_LT(max_abs(o[0] - last), 1e-4) << n;
     EXPECT_LT(max_abs(o[1] - last * std::pow(2.0, n)), 1e-4) << n;
+  }
+}
+
+// Started at lead k from the frames an uninterrupted rollout fed back there,
+// a rollout makes the same leads, in either feedback mode.
+TEST(Rollout, ResumingFromTheFedBackFramesGivesTheSameLeads) {
+  torch::manual_seed(9);
+  const auto prev = torch::randn({1, 32, 32}), last = torch::randn({1, 32, 32});
+  decomp::Tiling tiling({32, 32, 16, 2, decomp::Boundary::Periodic});
+  for (const auto feedback : {infer::Feedback::Mean, infer::Feedback::Member}) {
+    const infer::RolloutOptions o{4, 2, feedback, 3};
+    const auto whole = run(prev, last, tiling, scaled_last_frame(), o);
+    for (std::int64_t from : {1, 3}) {
+      const auto rest = run(prev, last, tiling, scaled_last_frame(), o, from);
+      ASSERT_EQ(rest.size(), static_cast<size_t>(4 - from));
+      for (size_t k = 0; k < rest.size(); ++k)
+        EXPECT_TRUE(torch::equal(rest[k], whole[static_cast<size_t>(from) + k])) << from << " " << k;
+    }
   }
 }

@@ -48,6 +48,9 @@ struct InferConfig {
   // is snapshot start + k * horizon.
   long start = 1, rollout = 10, horizon = 1;
   Feedback feedback = Feedback::Mean;
+  // fc, infer.restart = auto: continue the same forecast's files in infer.output
+  // from their last complete lead (forecast.cpp).
+  bool restart = true;
   long factor = 8;         // sr subsampling factor
   std::string checkpoint;  // state dict; "" only where a caller tolerates it (missing_inputs)
   long halo = 0;           // resolved: infer.halo = -1 means patch/8

@@ -27,7 +27,15 @@ struct OutputSpec {
   std::vector<std::string> baselines;  // channel names of <stem>.baselines.h5; empty: no such file
   bool overwrite = false;
   double dx = 1.0;
+  // Forecasts: every file streamed (io::WriterOptions::streamed), entries
+  // written as they come and marked complete (mark_complete); resume: the
+  // files exist and this run continues them.
+  bool streamed = false, resume = false;
 };
+
+// Attribute of every streamed output file: how many entries (leads) are
+// completely written; a file whose count is below its size is a run cut short.
+constexpr const char* kCompleteAttribute = "complete";
 
 class InferenceOutputs {
  public:
@@ -36,6 +44,9 @@ class InferenceOutputs {
   // H, W]; baselines [B, C, H, W] (required when the spec names baselines).
   void write(long n, const at::Tensor& mean, const at::Tensor& members, const at::Tensor& truth,
              const at::Tensor& baselines = {});
+  // Streamed: entries [0, entries) of every file are on disk; recorded in
+  // kCompleteAttribute after their data, so the count never runs ahead of it.
+  void mark_complete(long entries);
   // Same attribute on every file.
   void set_attribute(const std::string& name, double value);
   void set_attribute(const std::string& name, const std::vector<double>& values);
@@ -52,6 +63,8 @@ class InferenceOutputs {
   std::unique_ptr<io::FieldWriter> mean_, members_, truth_, baselines_;
 };
 
+// The files a spec makes: <stem>.h5, then .members, .truth and .baselines as it asks.
+std::vector<std::string> output_paths(const OutputSpec& spec);
 std::string with_suffix(const std::string& path, const std::string& suffix);  // a/b.h5 + ".members" -> a/b.members.h5
 std::string baselines_path(const std::string& path);  // a/b.h5 -> a/b.baselines.h5 (output::sidecar)
 

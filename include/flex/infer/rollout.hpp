@@ -1,7 +1,9 @@
 // Autoregressive forecasting of one whole field: from the known frames
 // (x_{t0-Δ}, x_{t0}) each lead predicts the next frame from the two latest,
 // feeding back either the ensemble mean to every member (the authors'
-// evaluation, SPEC §3) or each member's own prediction.
+// evaluation, SPEC §3) or each member's own prediction. Leads are handed out
+// as they are made, so memory does not grow with their number, and a rollout
+// can start at any lead from the frames it would have fed back there.
 #pragma once
 
 #include <ATen/core/Tensor.h>
@@ -9,7 +11,6 @@
 
 #include <cstdint>
 #include <functional>
-#include <vector>
 
 #include "flex/decomp/tiling.hpp"
 #include "flex/infer/config.hpp"
@@ -21,17 +22,34 @@ namespace flex::infer {
 // with member_offset = first: noise differs between the rollouts of members).
 using MemberPredictor = std::function<PatchPredictor(std::int64_t first, std::int64_t count)>;
 
+// Where lead `lead` starts: the two latest frames of every member, [K, C, H,
+// W] each, normalised, CPU float32 (with mean feedback the members' frames
+// are the same).
+struct RolloutState {
+  std::int64_t lead = 0;  // 0-based: the next lead to predict
+  at::Tensor prev, last;
+};
+// The state of lead 0 from the known frames [C, H, W].
+RolloutState initial_state(const at::Tensor& prev, const at::Tensor& last, std::int64_t members);
+
 struct RolloutOptions {
   std::int64_t leads = 1;
   std::int64_t members = 1;
   Feedback feedback = Feedback::Mean;
   std::int64_t batch = 4;  // patches per predictor call
+  // The frame fed back as the outputs store it (to field units and back):
+  // a rollout resumed from the files continues from exactly the values an
+  // uninterrupted one fed back. Empty: fed back as computed.
+  std::function<at::Tensor(const at::Tensor&)> as_stored;
 };
 
-// prev, last: [C, H, W] (normalised, CPU float32); the network sees them as
-// [2C, H, W], each frame's channels together, oldest first. Returns one
-// [K, C, H, W] tensor of members per lead. Lead k's patch ids start at k * tiling.count(). Collective.
-std::vector<at::Tensor> rollout(const at::Tensor& prev, const at::Tensor& last, const decomp::Tiling& tiling,
-                                const MemberPredictor& predictor, const RolloutOptions& options, MPI_Comm comm);
+// Called with each lead (0-based) and its members [K, C, H, W], in order.
+using LeadSink = std::function<void(std::int64_t lead, const at::Tensor& members)>;
+
+// Leads state.lead ... options.leads - 1. Lead k's patch ids start at
+// k * tiling.count(), member m's noise is member m's whatever the feedback,
+// so a resumed rollout equals an uninterrupted one. Collective.
+void rollout(RolloutState state, const decomp::Tiling& tiling, const MemberPredictor& predictor,
+             const RolloutOptions& options, MPI_Comm comm, const LeadSink& sink);
 
 }  // namespace flex::infer

@@ -29,6 +29,7 @@ struct Sampling {
   std::int64_t members = 1;
   std::uint64_t seed = 0;          // run.seed
   model::Precision precision = model::Precision::FP32;  // run.precision of the network's forward
+  std::string memory_format = "nchw";  // run.memory_format as settled (auto: measured)
 };
 
 // The configured network with config.checkpoint loaded (eval mode, on

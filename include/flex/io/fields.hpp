@@ -72,13 +72,20 @@ struct WriterOptions {
   std::vector<std::string> channel_names;  // e.g. {"u", "v", "w"}; stored as attribute
   double dx = 1.0, dy = 1.0;  // grid spacing for the XDMF sidecar
   bool write_xdmf = true;
+  // Written in place under its own name, no temporary: every flush() leaves a
+  // valid file holding what was written so far, which a crash keeps (the
+  // data set is allocated up front, so later writes touch no metadata).
+  bool streamed = false;
+  // streamed: open the existing file at `path` (its shape must be `shape`)
+  // and go on writing into it, as a restarted run does.
+  bool resume = false;
 };
 
 // Write side. Construction, write(), set_attribute() and close() are collective.
 class FieldWriter {
  public:
   FieldWriter(const std::string& path, MPI_Comm comm, const FieldShape& shape, const WriterOptions& options = {});
-  ~FieldWriter();  // not closed: the temporary file is removed, nothing replaced
+  ~FieldWriter();  // not closed: the temporary file is removed, nothing replaced (streamed: the file stays)
   FieldWriter(const FieldWriter&) = delete;
   FieldWriter& operator=(const FieldWriter&) = delete;
 
@@ -87,7 +94,9 @@ class FieldWriter {
   void set_attribute(const std::string& name, double value);
   void set_attribute(const std::string& name, const std::vector<double>& values);
   void set_attribute(const std::string& name, const std::string& value);
-  // Flush, rename the temporary file onto `path`, write the XDMF sidecar.
+  // Collective: everything written so far is on disk (streamed files).
+  void flush();
+  // Flush, rename the temporary file onto `path` (not streamed), write the XDMF sidecar.
   void close();
 
   const std::string& path() const;
