@@ -6,20 +6,13 @@
 # command resumes after the last complete lead (infer.restart = auto) and
 # must give the uninterrupted run's members bit for bit.
 set -uo pipefail
+. "$(dirname "$0")/kill_when.sh"
 dir=$1 compare=$2
 shift 2
 rm -rf "$dir" && mkdir -p "$dir/whole" "$dir/cut"
 "$@" run.output_dir="$dir/whole" > "$dir/whole.log" 2>&1 || { cat "$dir/whole.log"; echo "killed_forecast: the uninterrupted run failed"; exit 1; }
 "$@" run.output_dir="$dir/cut" > "$dir/cut.log" 2>&1 &
-pid=$!
-for _ in $(seq 1 6000); do
-  grep -q "PROGRESS infer step=3 " "$dir/cut.log" && break
-  kill -0 "$pid" 2>/dev/null || break
-  sleep 0.01
-done
-pkill -KILL -P "$pid" 2>/dev/null
-kill -KILL "$pid" 2>/dev/null
-wait "$pid" 2>/dev/null
+kill_when $! 60 grep -q "PROGRESS infer step=3 " "$dir/cut.log"
 if grep -q "infer: wrote" "$dir/cut.log"; then
   echo "killed_forecast: the run finished before it was killed; nothing to test"
   exit 1

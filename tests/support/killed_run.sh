@@ -4,21 +4,13 @@
 # file; the next run of the same command in that folder removes it (saying
 # so), finishes, and leaves no temporary behind.
 set -uo pipefail
+. "$(dirname "$0")/kill_when.sh"
 dir=$1
 shift
 rm -rf "$dir" && mkdir -p "$dir"
 "$@" run.output_dir="$dir" run.overwrite=true > "$dir.killed.log" 2>&1 &
-pid=$!
-found=0
-for _ in $(seq 1 3000); do
-  if find "$dir" -name '.*.tmp*' 2>/dev/null | grep -q .; then found=1; break; fi
-  kill -0 "$pid" 2>/dev/null || break
-  sleep 0.01
-done
-pkill -KILL -P "$pid" 2>/dev/null
-kill -KILL "$pid" 2>/dev/null
-wait "$pid" 2>/dev/null
-if [ "$found" -ne 1 ]; then
+has_temporary() { find "$dir" -name '.*.tmp*' 2>/dev/null | grep -q .; }
+if ! kill_when $! 30 has_temporary; then
   cat "$dir.killed.log"
   echo "killed_run: the run ended before it wrote a temporary file; nothing to test"
   exit 1
