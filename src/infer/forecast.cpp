@@ -130,6 +130,17 @@ void forecast_file(const InferConfig& config, c10::Device device, MPI_Comm comm)
     log::info("infer: replacing ", out_spec.path, ", an earlier run of this forecast that completed no lead");
   }
 
+  LeadMeans means;
+  const auto truth_of = [&](long k) { return read_normalised(job, t0 + (k + 1) * h); };
+  if (done > 0) {
+    // The summary covers every lead: those of the earlier run from its file
+    // (read before the files are reopened for writing).
+    io::FieldReader written(out_spec.path, comm);
+    for (long k = 0; k < std::min(done, known); ++k) {
+      const auto truth = truth_of(k);
+      means.add(score(read_output(job, written, k), truth), score(persistence, truth));
+    }
+  }
   InferenceOutputs out(out_spec, comm);
   if (!out_spec.resume) {
     out.set_attribute("task", std::string("fc"));
@@ -142,16 +153,6 @@ void forecast_file(const InferConfig& config, c10::Device device, MPI_Comm comm)
     out.set_attribute("deck", c.run.deck_text);
     out.set_attribute("memory_format", job.sampling.memory_format);
     out.mark_complete(0);
-  }
-  LeadMeans means;
-  const auto truth_of = [&](long k) { return read_normalised(job, t0 + (k + 1) * h); };
-  if (done > 0) {
-    // The summary covers every lead: those of the earlier run from its file.
-    io::FieldReader written(out_spec.path, comm);
-    for (long k = 0; k < std::min(done, known); ++k) {
-      const auto truth = truth_of(k);
-      means.add(score(read_output(job, written, k), truth), score(persistence, truth));
-    }
   }
   RolloutOptions options{leads, K, c.feedback, c.batch};
   options.as_stored = [&](const at::Tensor& x) { return (in_field_units(job, x) - job.norm_mean) / job.norm_std; };
