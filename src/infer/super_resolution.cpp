@@ -8,6 +8,7 @@
 
 #include "flex/core/log.hpp"
 #include "flex/data/transforms.hpp"
+#include "flex/decomp/seams.hpp"
 #include "flex/infer/baselines.hpp"
 #include "flex/infer/run.hpp"
 #include "flex/infer/score.hpp"
@@ -62,7 +63,11 @@ SrSummary super_resolve_file(const InferConfig& c, c10::Device device, MPI_Comm 
     SrSnapshot s;
     s.snapshot = n;
     s.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    log::Fields line{{"snapshot", double(n)}, {"s_per_field", s.seconds}};
+    double seam = 0;
+    for (std::int64_t ch = 0; ch < field.mean.size(0); ++ch)
+      seam += decomp::seam_metric(job.tiling, field.mean[ch].contiguous().data_ptr<float>());
+    s.seam = seam / static_cast<double>(field.mean.size(0));
+    log::Fields line{{"snapshot", double(n)}, {"s_per_field", s.seconds}, {"seam", s.seam}};
     if (truth.defined()) {
       s.rfne = score(field.mean, truth).rfne;
       s.rfne_bicubic_aligned = score(baselines[0], truth).rfne;
@@ -80,6 +85,7 @@ SrSummary super_resolve_file(const InferConfig& c, c10::Device device, MPI_Comm 
   if (summary.with_truth) {
     std::string means;
     for (const auto& [name, value] : scores()) means += std::string(" ") + name + "=" + log::concat(summary.mean(value));
+    means += " seam=" + log::concat(summary.mean(&SrSnapshot::seam));
     log::info("infer: mean over ", summary.fields.size(), " field(s):", means);
   }
   finish(c, job.out, comm);

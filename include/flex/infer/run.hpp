@@ -26,6 +26,7 @@ struct SrSnapshot {
   double rfne_bicubic_aligned = kNone;        // aligned periodic bicubic: the honest baseline
   double rfne_conditioning = kNone;           // the conditioning field the network sees
   double rfne_bicubic_align_corners = kNone;  // SuperBench's bicubic
+  double seam = kNone;                        // decomp::seam_metric of the prediction (mean over channels)
 };
 
 struct SrSummary {
