@@ -4,6 +4,14 @@ find_package(MPI REQUIRED COMPONENTS C CXX)
 
 # --- LibTorch -------------------------------------------------------------
 find_package(Torch REQUIRED)
+# A LibTorch built with the old std::string ABI (older pip wheels) cannot link
+# with the Boost and MPI C++ the system builds with the C++11 one: say so here
+# rather than with undefined references at the link (doc/install.md).
+if(TORCH_CXX_FLAGS MATCHES "_GLIBCXX_USE_CXX11_ABI=0")
+  message(FATAL_ERROR "The LibTorch found at ${Torch_DIR} was built with the pre-C++11 string ABI "
+          "(_GLIBCXX_USE_CXX11_ABI=0); flex's other C++ libraries (Boost.Program_options) use the C++11 one. "
+          "Use a LibTorch built with the C++11 ABI (torch.compiled_with_cxx11_abi() is True; see doc/install.md).")
+endif()
 # TORCH_LIBRARIES mixes targets and paths; wrap it so consumers link one target.
 add_library(flex_torch INTERFACE)
 target_link_libraries(flex_torch INTERFACE ${TORCH_LIBRARIES})
