@@ -171,8 +171,18 @@ for t in fuzz_deck fuzz_field_reader; do
     runs=$((runs + ${r:-0}))
     [ $rc = 0 ] && break
     artifact=$(sed -n 's/.*Test unit written to \(.*\)$/\1/p' "$seg" | tail -1)
+    if [ -z "$artifact" ]; then
+      # Killed before libFuzzer could save the unit (an abort caught by Open
+      # MPI's handler first): the input the target wrote is still here.
+      stray=$(find "$FLEX_FUZZ_TMPDIR" -type f | head -1)
+      [ -n "$stray" ] && artifact="$artifacts/crash-input-$restarts.h5" && mv "$stray" "$artifact"
+    fi
     [ -n "$artifact" ] && cp "$seg" "$artifact.log"
     frame=$(top_frame "$seg" "$build/$t")
+    # A stack-protector abort comes from code built with canaries: the system
+    # libraries (HDF5, Open MPI). flex's own frames are ASan-instrumented,
+    # and ASan reports an overflow there before any canary is checked.
+    grep -q '\*\*\* stack smashing detected \*\*\*' "$seg" && [ -z "$frame" ] && frame="(stack protector: libhdf5 or Open MPI)"
     restarts=$((restarts + 1))
     if [ -z "$known" ] && [[ "$frame" == *libhdf5* ]] && [ $restarts -le 50 ]; then
       hdf5_crashes+=("${artifact:-?}")
