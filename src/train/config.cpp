@@ -32,7 +32,7 @@ void declare_keys(DeckSchema& s) {
       .range(1, {});
   s.add_choice("data.norm", "fixed", {"fixed", "data", "stats"},
                "normalisation: fixed (data.norm_mean, data.norm_std), data (std of the training residuals, mean "
-               "data.norm_mean), or stats (the channel's mean and std over data.files, cached beside them: ERA5's)");
+               "data.norm_mean), or stats (each channel's mean and std over data.files, cached beside them: ERA5's)");
   s.add_reals("data.norm_mean", "0",
               "subtracted from fields before the division (data.norm = fixed or data): one value, or one per channel");
   s.add_reals("data.norm_std", "5.4574137",
