@@ -49,11 +49,11 @@ std::string defining_text(const std::string& deck_text) {
   return out;
 }
 
-// Entry `entry` of an output file (all its channels), normalised as the job's input: [C, H, W].
+// Entry `entry` of an output file (all its channels, the job's), normalised: [C, H, W].
 at::Tensor read_output(const Job& job, const io::FieldReader& file, long entry) {
-  std::vector<at::Tensor> planes;
-  for (long ch = 0; ch < file.shape().c; ++ch) planes.push_back(read_plane(file, entry, ch));
-  return (torch::stack(planes) - job.norm_mean) / job.norm_std;
+  std::vector<std::int64_t> all(job.channels.size());
+  for (size_t k = 0; k < all.size(); ++k) all[k] = static_cast<std::int64_t>(k);
+  return normalised(job, read_channels(file, entry, all));
 }
 
 // How many leads of an earlier run of this same forecast every one of its
@@ -155,7 +155,7 @@ void forecast_file(const InferConfig& config, c10::Device device, MPI_Comm comm)
     out.mark_complete(0);
   }
   RolloutOptions options{leads, K, c.feedback, c.batch};
-  options.as_stored = [&](const at::Tensor& x) { return (in_field_units(job, x) - job.norm_mean) / job.norm_std; };
+  options.as_stored = [&](const at::Tensor& x) { return normalised(job, in_field_units(job, x)); };
   const MemberPredictor predictor = [&](std::int64_t first_member, std::int64_t count) {
     return flex_predictor(job.sampling, Task::Forecast, first_member, count);
   };

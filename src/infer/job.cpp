@@ -108,11 +108,15 @@ at::Tensor read_plane(const io::FieldReader& reader, long n, long channel) {
   return plane;
 }
 
-at::Tensor read_normalised(const Job& job, long n) {
+at::Tensor read_channels(const io::FieldReader& reader, long n, const std::vector<std::int64_t>& channels) {
   std::vector<at::Tensor> planes;
-  for (const auto ch : job.channels) planes.push_back(read_plane(job.reader, n, ch));
-  return (torch::stack(planes) - job.norm_mean) / job.norm_std;
+  for (const auto ch : channels) planes.push_back(read_plane(reader, n, ch));
+  return torch::stack(planes);
 }
+
+at::Tensor normalised(const Job& job, const at::Tensor& fields) { return (fields - job.norm_mean) / job.norm_std; }
+
+at::Tensor read_normalised(const Job& job, long n) { return normalised(job, read_channels(job.reader, n, job.channels)); }
 
 at::Tensor in_field_units(const Job& job, const at::Tensor& normalised) {
   return normalised * job.norm_std + job.norm_mean;

@@ -43,10 +43,14 @@ void require_finite_input(const InferConfig& config, Task task, const io::FieldR
 
 // Channel `channel` of snapshot `n`, as stored: [H, W] float32.
 at::Tensor read_plane(const io::FieldReader& reader, long n, long channel);
-// The job's channels of snapshot `n` as the network sees them, (x - norm_mean)
-// / norm_std: [C, H, W]; and fields in those units ([..., C, H, W]) back in the file's.
-at::Tensor read_normalised(const Job& job, long n);
+// Channels `channels` of entry `n` of `reader`, as stored: [C, H, W].
+at::Tensor read_channels(const io::FieldReader& reader, long n, const std::vector<std::int64_t>& channels);
+// Fields [..., C, H, W] in the file's units as the network sees them,
+// (x - norm_mean) / norm_std, and back.
+at::Tensor normalised(const Job& job, const at::Tensor& fields);
 at::Tensor in_field_units(const Job& job, const at::Tensor& normalised);
+// The job's channels of snapshot `n` of the input, normalised: [C, H, W].
+at::Tensor read_normalised(const Job& job, long n);
 
 // After the field files are closed: the resolved deck beside them (rank 0)
 // and the closing log line.
