@@ -16,6 +16,12 @@ endif()
 add_library(flex_torch INTERFACE)
 target_link_libraries(flex_torch INTERFACE ${TORCH_LIBRARIES})
 target_compile_options(flex_torch INTERFACE -Wno-unused-parameter)
+# A CUDA build of LibTorch (pip wheels, site modules) exports c10_cuda: its
+# current-stream API is what the NCCL communicator orders reductions against.
+set(FLEX_TORCH_CUDA OFF)
+if(TARGET c10_cuda)
+  set(FLEX_TORCH_CUDA ON)
+endif()
 
 # --- parallel HDF5 --------------------------------------------------------
 set(HDF5_PREFER_PARALLEL TRUE)
@@ -87,5 +93,5 @@ if(NOT FLEX_ENABLE_CUDA STREQUAL "OFF")
     message(FATAL_ERROR "FLEX_ENABLE_CUDA=ON but no CUDA Toolkit was found (set CUDAToolkit_ROOT)")
   endif()
 endif()
-message(STATUS "flex: CUDA paths ${FLEX_HAVE_CUDA}, NCCL ${FLEX_HAVE_NCCL}, "
+message(STATUS "flex: CUDA paths ${FLEX_HAVE_CUDA}, NCCL ${FLEX_HAVE_NCCL}, LibTorch with CUDA ${FLEX_TORCH_CUDA}, "
                "LibTorch ${Torch_VERSION}, HDF5 ${HDF5_VERSION} (parallel), Kokkos ${Kokkos_VERSION}")

@@ -14,6 +14,7 @@
 #include <cstring>
 #include <filesystem>
 #include <string>
+#include <unistd.h>  // getpid
 
 #include "flex/core/error.hpp"
 #include "flex/comm/communicator.hpp"

@@ -1,9 +1,10 @@
 // NCCL backend for device tensors. The communicator is bootstrapped through
 // MPI (rank 0 draws the ncclUniqueId, MPI_Bcast shares it); reductions run
 // on the communicator's own CUDA stream, fenced with events against the
-// stream LibTorch computes on. Only the CUDA runtime API is used (no c10
-// CUDA headers): LibTorch computes on the device's default (legacy) stream
-// unless a caller installs another one, which flex never does.
+// stream LibTorch computes on at the time of the call: its *current* stream
+// (c10::cuda::getCurrentCUDAStream), which a caller (a CUDA graph capture, a
+// prefetch stream guard) may have set to something other than the legacy
+// default stream, as torch.distributed's ProcessGroupNCCL orders its work.
 #include <torch/torch.h>
 
 #include "flex/comm/communicator.hpp"
@@ -13,6 +14,9 @@
 #if FLEX_HAVE_NCCL
 #include <cuda_runtime.h>
 #include <nccl.h>
+#if FLEX_TORCH_CUDA
+#include <c10/cuda/CUDAStream.h>
+#endif
 #endif
 
 namespace flex::comm {
@@ -31,8 +35,16 @@ namespace {
     FLEX_CHECK(flex_nccl_rc_ == ncclSuccess, #call << " failed: " << ncclGetErrorString(flex_nccl_rc_)); \
   } while (0)
 
-// The stream LibTorch enqueues kernels on (see the file comment).
-constexpr cudaStream_t kTorchStream = nullptr;
+// The stream LibTorch enqueues this device's kernels on now.
+cudaStream_t torch_stream(const c10::Device& device) {
+#if FLEX_TORCH_CUDA
+  return c10::cuda::getCurrentCUDAStream(device.index()).stream();
+#else
+  // A LibTorch without CUDA has no CUDA tensors: make_nccl_communicator
+  // refuses before a communicator exists, so this is never reached.
+  FLEX_CHECK(false, "the NCCL communicator on " << device << " needs a LibTorch built with CUDA");
+#endif
+}
 
 ncclDataType_t nccl_type(const at::Tensor& t) {
   switch (t.scalar_type()) {
@@ -62,23 +74,26 @@ class Event {
   cudaEvent_t ev_{};
 };
 
+// The caller's stream (current when the collective was issued) waits for the
+// reduction; the tensor stays referenced until it does, so the caching
+// allocator cannot hand its memory to that stream's later work too early.
 class NcclWork : public Work {
  public:
-  NcclWork(at::Tensor t, cudaStream_t stream) : t_(std::move(t)), stream_(stream) {}
+  NcclWork(at::Tensor t, cudaStream_t nccl_stream, cudaStream_t caller_stream)
+      : t_(std::move(t)), stream_(nccl_stream), caller_(caller_stream) {}
   void wait() override {
     if (done_) return;
-    done_event_.fence(stream_, kTorchStream);
+    done_event_.fence(stream_, caller_);
     done_ = true;
   }
   bool test() override { return done_; }
-  // The tensor stays referenced until LibTorch's stream is ordered after the reduction.
   ~NcclWork() override {
-    if (!done_) done_event_.fence(stream_, kTorchStream);
+    if (!done_) done_event_.fence(stream_, caller_);
   }
 
  private:
   at::Tensor t_;
-  cudaStream_t stream_;
+  cudaStream_t stream_, caller_;
   Event done_event_;
   bool done_ = false;
 };
@@ -110,24 +125,25 @@ class NcclCommunicator : public Communicator {
   std::unique_ptr<Work> allreduce_mean_async(at::Tensor t) override {
     check_tensor(t);
     FLEX_CHECK(t.is_floating_point(), "mean all-reduce needs a floating-point tensor");
-    reduce(t, ncclAvg);
-    return std::make_unique<NcclWork>(std::move(t), stream_);
+    const cudaStream_t caller = reduce(t, ncclAvg);
+    return std::make_unique<NcclWork>(std::move(t), stream_, caller);
   }
 
   void allreduce_sum(at::Tensor t) override {
     check_tensor(t);
-    reduce(t, ncclSum);
-    NcclWork(t, stream_).wait();
+    const cudaStream_t caller = reduce(t, ncclSum);
+    NcclWork(t, stream_, caller).wait();
   }
 
   void broadcast(at::Tensor t, int root) override {
     check_tensor(t);
-    ready_->fence(kTorchStream, stream_);
+    const cudaStream_t caller = torch_stream(device_);
+    ready_->fence(caller, stream_);
     FLEX_CHECK_NCCL(ncclGroupStart());
     FLEX_CHECK_NCCL(ncclBroadcast(t.data_ptr(), t.data_ptr(), static_cast<size_t>(t.numel()), nccl_type(t), root,
                                   nccl_, stream_));
     FLEX_CHECK_NCCL(ncclGroupEnd());
-    NcclWork(t, stream_).wait();
+    NcclWork(t, stream_, caller).wait();
   }
 
  private:
@@ -135,12 +151,15 @@ class NcclCommunicator : public Communicator {
     FLEX_CHECK(t.device() == device_, "NCCL communicator on " << device_ << " got a tensor on " << t.device());
     FLEX_CHECK(t.is_contiguous(), "NCCL communicator needs contiguous tensors");
   }
-  void reduce(const at::Tensor& t, ncclRedOp_t op) {
-    ready_->fence(kTorchStream, stream_);
+  // Enqueues the reduction after the caller's stream's work so far; returns that stream.
+  cudaStream_t reduce(const at::Tensor& t, ncclRedOp_t op) {
+    const cudaStream_t caller = torch_stream(device_);
+    ready_->fence(caller, stream_);
     FLEX_CHECK_NCCL(ncclGroupStart());
     FLEX_CHECK_NCCL(ncclAllReduce(t.data_ptr(), t.data_ptr(), static_cast<size_t>(t.numel()), nccl_type(t), op,
                                   nccl_, stream_));
     FLEX_CHECK_NCCL(ncclGroupEnd());
+    return caller;
   }
 
   c10::Device device_;
@@ -153,6 +172,8 @@ class NcclCommunicator : public Communicator {
 }  // namespace
 
 std::unique_ptr<Communicator> make_nccl_communicator(MPI_Comm comm, c10::Device device) {
+  FLEX_REQUIRE(FLEX_TORCH_CUDA, "tensors on " << device << " need a LibTorch built with CUDA; this flex build's "
+                                "LibTorch has none (point CMAKE_PREFIX_PATH at a CUDA LibTorch, doc/install.md)");
   return std::make_unique<NcclCommunicator>(comm, device);
 }
 

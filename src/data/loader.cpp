@@ -70,7 +70,11 @@ Batch Loader::make(std::int64_t step) const {
   for (std::int64_t i : idx)
     samples.push_back(dataset_.get(
         i, derive_seed(options_.seed, Stream::kDataOrder, {task, static_cast<std::uint64_t>(epoch), static_cast<std::uint64_t>(i), 1})));
-  return collate(dataset_.task(), samples, std::move(idx));
+  Batch b = collate(dataset_.task(), samples, std::move(idx));
+  if (options_.pin_memory)
+    for (at::Tensor* t : {&b.input, &b.base, &b.residual, &b.cond})
+      if (t->defined()) *t = t->pin_memory();
+  return b;
 }
 
 void Loader::run() {

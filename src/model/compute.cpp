@@ -1,7 +1,6 @@
 #include "flex/model/compute.hpp"
 
 #include <ATen/CPUGeneratorImpl.h>
-#include <ATen/autocast_mode.h>
 #include <torch/torch.h>
 
 #include <algorithm>
@@ -14,6 +13,7 @@
 #include "flex/core/error.hpp"
 #include "flex/core/log.hpp"
 #include "flex/core/system_info.hpp"
+#include "flex/core/torch_compat.hpp"
 
 namespace flex::model {
 
@@ -66,31 +66,10 @@ std::string precision_unsupported(Precision p, c10::DeviceType device) {
   return "";
 }
 
-namespace {
-
-// LibTorch 2.4 replaced the per-device autocast setters by ones taking the
-// device type; 1.13 has only the per-device ones.
-#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 4)
-bool autocast_enabled(c10::DeviceType d) { return at::autocast::is_autocast_enabled(d); }
-void set_autocast_enabled(c10::DeviceType d, bool on) { at::autocast::set_autocast_enabled(d, on); }
-c10::ScalarType autocast_dtype(c10::DeviceType d) { return at::autocast::get_autocast_dtype(d); }
-void set_autocast_dtype(c10::DeviceType d, c10::ScalarType t) { at::autocast::set_autocast_dtype(d, t); }
-#else
-bool autocast_enabled(c10::DeviceType d) {
-  return d == c10::DeviceType::CUDA ? at::autocast::is_enabled() : at::autocast::is_cpu_enabled();
-}
-void set_autocast_enabled(c10::DeviceType d, bool on) {
-  d == c10::DeviceType::CUDA ? at::autocast::set_enabled(on) : at::autocast::set_cpu_enabled(on);
-}
-c10::ScalarType autocast_dtype(c10::DeviceType d) {
-  return d == c10::DeviceType::CUDA ? at::autocast::get_autocast_gpu_dtype() : at::autocast::get_autocast_cpu_dtype();
-}
-void set_autocast_dtype(c10::DeviceType d, c10::ScalarType t) {
-  d == c10::DeviceType::CUDA ? at::autocast::set_autocast_gpu_dtype(t) : at::autocast::set_autocast_cpu_dtype(t);
-}
-#endif
-
-}  // namespace
+using torch_compat::autocast_dtype;
+using torch_compat::autocast_enabled;
+using torch_compat::set_autocast_dtype;
+using torch_compat::set_autocast_enabled;
 
 AutocastScope::AutocastScope(Precision p, c10::DeviceType device) : device_(device) {
   if (p == Precision::FP32) return;

@@ -5,6 +5,7 @@
 #include "flex/core/error.hpp"
 #include "flex/model/dropout.hpp"
 #include "flex/model/norms.hpp"
+#include "flex/model/recompute.hpp"
 
 namespace flex::model {
 
@@ -82,7 +83,12 @@ ResBlockImpl::ResBlockImpl(const ResBlockOptions& options) : options_(options) {
   }
 }
 
-torch::Tensor ResBlockImpl::forward(const torch::Tensor& x_in, const torch::Tensor& emb) {
+torch::Tensor ResBlockImpl::forward(const torch::Tensor& x, const torch::Tensor& emb) {
+  if (!recompute_active(recompute_, is_training())) return compute(x, emb);
+  return recomputed_in_backward([this](const std::vector<at::Tensor>& in) { return compute(in[0], in[1]); }, {x, emb});
+}
+
+torch::Tensor ResBlockImpl::compute(const torch::Tensor& x_in, const torch::Tensor& emb) {
   const auto& o = options_;
   auto h = F::silu(group_norm(x_in, in_norm_));
   h = in_conv_(resample(h, o.resample));

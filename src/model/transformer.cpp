@@ -7,6 +7,7 @@
 #include "flex/core/error.hpp"
 #include "flex/model/norms.hpp"
 #include "flex/model/dropout.hpp"
+#include "flex/model/recompute.hpp"
 
 namespace flex::model {
 
@@ -50,8 +51,16 @@ TransformerBlockImpl::TransformerBlockImpl(std::int64_t dim, std::int64_t heads,
   if (long_skip) skip_linear_ = register_module("skip_linear", torch::nn::Linear(2 * dim, dim));
 }
 
-torch::Tensor TransformerBlockImpl::forward(const torch::Tensor& x_in, const torch::Tensor& skip) {
+torch::Tensor TransformerBlockImpl::forward(const torch::Tensor& x, const torch::Tensor& skip) {
   FLEX_CHECK(skip.defined() == static_cast<bool>(skip_linear_), "transformer block long-skip mismatch");
+  if (!recompute_active(recompute_, is_training())) return compute(x, skip);
+  if (!skip.defined())
+    return recomputed_in_backward([this](const std::vector<at::Tensor>& in) { return compute(in[0], {}); }, {x});
+  return recomputed_in_backward([this](const std::vector<at::Tensor>& in) { return compute(in[0], in[1]); },
+                                {x, skip});
+}
+
+torch::Tensor TransformerBlockImpl::compute(const torch::Tensor& x_in, const torch::Tensor& skip) {
   auto x = skip_linear_ ? skip_linear_(torch::cat({x_in, skip}, -1)) : x_in;
   x = x + attn_(layer_norm(x, norm1_));
   return x + mlp_(layer_norm(x, norm2_));

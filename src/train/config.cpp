@@ -47,6 +47,9 @@ void declare_keys(DeckSchema& s) {
   // train.*
   s.add_int("train.batch", 8, "samples per rank and update").range(1, {});
   s.add_int("train.accumulation", 1, "micro-batches per update (gradient accumulation); divides train.batch").range(1, {});
+  s.add_bool("train.activation_checkpointing", false,
+             "recompute each ResBlock's and transformer block's activations in backward instead of keeping them: "
+             "less memory (doc/train.md has the table) for about one more forward in time; same gradients");
   s.add_int("train.epochs", 200, "epochs (an epoch: every training sample once, per task)").range(1, {});
   s.add_int("train.steps", 0, "total steps, overriding train.epochs (0: epochs)").range(0, {});
   s.add_real("train.clip", 1.0, "bound on the global gradient norm (0: no clipping)").range(0, {});
@@ -161,6 +164,7 @@ FlexTrainOptions read_model_options(const Deck& deck, const data::SampleConfig& 
   fo.infonce_weight = deck.get_real("train.infonce_weight");
   fo.infonce_temperature = deck.get_real("train.infonce_temperature");
   fo.sr_factor = sample.factor;
+  fo.activation_checkpointing = deck.get_bool("train.activation_checkpointing");
   return fo;
 }
 

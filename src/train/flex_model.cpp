@@ -26,13 +26,13 @@ class FlexTrainModel : public TrainModel {
   torch::nn::Module& module() override { return *net_.module; }
 
   at::Tensor loss(const data::Batch& b, std::uint64_t seed) override {
-    auto input = b.input.to(device_), cond = b.cond.to(device_);
+    auto input = on_device(b.input), cond = on_device(b.cond);
     // What the backbone diffuses: the residual, or the whole field (raw space).
-    auto residual = model::diffusion_target(net_, b.base.to(device_), b.residual.to(device_));
+    auto residual = model::diffusion_target(net_, on_device(b.base), on_device(b.residual));
     auto draw = diffusion::draw_noise(residual, sample_seeds(b, seed));
     auto noised = diffusion::add_noise(residual, draw, o_.schedule, o_.loss.param);
     const Task task = b.task;
-    const auto t = draw.t.to(device_);
+    const auto t = on_device(draw.t);
     if (!contrastive(b)) {
       const auto v = network([&] { return net_(noised.z_t, t, cond, task, input); });
       return diffusion::diffusion_loss(v, noised, o_.loss);
@@ -57,10 +57,10 @@ class FlexTrainModel : public TrainModel {
                                                                       << ", " << task_name(fc.task) << " x "
                                                                       << fc.size());
     const std::int64_t n = sr.size();
-    auto in_sr = sr.input.to(device_), cond_sr = sr.cond.to(device_);
-    auto in_fc = fc.input.to(device_), cond_fc = fc.cond.to(device_);
-    auto res_sr = model::diffusion_target(net_, sr.base.to(device_), sr.residual.to(device_));
-    auto res_fc = model::diffusion_target(net_, fc.base.to(device_), fc.residual.to(device_));
+    auto in_sr = on_device(sr.input), cond_sr = on_device(sr.cond);
+    auto in_fc = on_device(fc.input), cond_fc = on_device(fc.cond);
+    auto res_sr = model::diffusion_target(net_, on_device(sr.base), on_device(sr.residual));
+    auto res_fc = model::diffusion_target(net_, on_device(fc.base), on_device(fc.residual));
     // The pair's draw follows the SR sample, as loss() would draw it alone.
     auto half = diffusion::draw_noise(res_sr, sample_seeds(sr, seed));
     diffusion::NoiseDraw draw{torch::cat({half.t, half.t}), torch::cat({half.eps, half.eps})};
@@ -70,7 +70,7 @@ class FlexTrainModel : public TrainModel {
       auto f_sr = flex_->encode_task(Task::SuperResolution, in_sr, cond_sr);
       auto f_fc = flex_->encode_task(Task::Forecast, in_fc, cond_fc);
       fc_bottleneck = f_fc.bottleneck.to(at::kFloat);
-      return flex_->denoise(noised.z_t, draw.t.to(device_), torch::cat({cond_sr, cond_fc}), stack(f_sr, f_fc));
+      return flex_->denoise(noised.z_t, on_device(draw.t), torch::cat({cond_sr, cond_fc}), stack(f_sr, f_fc));
     });
     auto per_sample = diffusion::diffusion_loss_per_sample(out, noised, o_.loss);
     at::Tensor l_sr = per_sample.narrow(0, 0, n).mean(), l_fc = per_sample.narrow(0, n, n).mean();
@@ -79,7 +79,7 @@ class FlexTrainModel : public TrainModel {
   }
 
   at::Tensor predict_residual(const data::Batch& b, std::uint64_t seed) override {
-    auto input = b.input.to(device_), cond = b.cond.to(device_);
+    auto input = on_device(b.input), cond = on_device(b.cond);
     auto gen = at::make_generator<at::CPUGeneratorImpl>(seed);
     auto noise = torch::randn(b.residual.sizes(), gen, torch::kFloat).to(device_);
     diffusion::SamplerOptions so;
@@ -91,7 +91,7 @@ class FlexTrainModel : public TrainModel {
     auto denoise = net_.denoiser(b.task, input, cond);
     auto estimate = diffusion::ddim_residual(
         [&](const at::Tensor& z, const at::Tensor& t) { return denoise(z, t).to(at::kFloat); }, noise, so);
-    return model::data_residual(net_, b.base.to(device_), estimate).cpu();
+    return model::data_residual(net_, on_device(b.base), estimate).cpu();
   }
 
  private:
@@ -115,6 +115,13 @@ class FlexTrainModel : public TrainModel {
     auto up = data::upsample_bicubic_conditioning(data::subsample(latest, o_.sr_factor), o_.sr_factor);
     auto sr = network([&] { return flex_->encode_task(Task::SuperResolution, up, cond).bottleneck; });
     return o_.infonce_weight * symmetric_infonce(fc_bottleneck, sr, o_.infonce_temperature);
+  }
+
+  // A batch tensor on the compute device. The loader pins batches bound for a
+  // GPU, so the copy is asynchronous on the current stream and overlaps the
+  // work queued before it; on the CPU it is the tensor itself.
+  at::Tensor on_device(const at::Tensor& t) const {
+    return t.to(t.options().device(device_), /*non_blocking=*/true);
   }
 
   // Network code in run.precision; its output back in fp32 for the loss.

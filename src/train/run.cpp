@@ -19,6 +19,7 @@
 #include "flex/io/channel_selection.hpp"
 #include "flex/io/channel_stats.hpp"
 #include "flex/model/backbone.hpp"
+#include "flex/model/recompute.hpp"
 #include "flex/train/data_check.hpp"
 #include "flex/train/export_info.hpp"
 #include "flex/train/flex_model.hpp"
@@ -202,6 +203,9 @@ int run(const TrainConfig& config, MPI_Comm comm) {
   net.module->to(device);
   log::info("train: ", model::describe(config.backbone), ", ", model::count_parameters(*net.module),
             " parameters, device ", device);
+  if (config.model_options.activation_checkpointing)
+    log::info("train: activation checkpointing on ", model::set_activation_checkpointing(*net.module, true),
+              " blocks (their activations are recomputed in backward)");
   auto model_options = config.model_options;
   // read_config checked that train.accumulation divides train.batch.
   const auto micro_batch = config.trainer_options.batch / config.trainer_options.accumulation;

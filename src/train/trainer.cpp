@@ -131,6 +131,7 @@ struct Trainer::State {
       lo.seed = opt.seed;
       lo.steps_per_epoch = spe;
       lo.prefetch = opt.prefetch;
+      lo.pin_memory = params.front().device().is_cuda();
       loaders.push_back(std::make_unique<data::Loader>(*d, lo, first_step));
     }
   }

@@ -9,6 +9,7 @@
 #include <set>
 #include <sstream>
 #include <thread>
+#include <unistd.h>  // getpid
 
 #include "flex/core/collectives.hpp"
 #include "flex/core/error.hpp"

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <unistd.h>  // getpid
 
 #include "../support/layout_files.hpp"
 #include "flex/core/collectives.hpp"

@@ -6,6 +6,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <unistd.h>  // getpid
 
 #include "flex/core/collectives.hpp"
 #include "flex/core/error.hpp"

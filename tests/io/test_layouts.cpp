@@ -6,6 +6,7 @@
 
 #include <cmath>
 #include <filesystem>
+#include <unistd.h>  // getpid
 
 #include "../support/layout_files.hpp"
 #include "flex/core/collectives.hpp"

@@ -7,6 +7,7 @@
 
 #include <filesystem>
 #include <set>
+#include <unistd.h>  // getpid
 
 #include "flex/core/error.hpp"
 #include "flex/diffusion/loss.hpp"

@@ -9,6 +9,7 @@
 
 #include <filesystem>
 #include <regex>
+#include <unistd.h>  // getpid
 
 #include "flex/comm/communicator.hpp"
 #include "flex/train/checkpoint.hpp"

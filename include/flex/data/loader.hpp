@@ -27,6 +27,9 @@ struct LoaderOptions {
   std::uint64_t seed = 0;           // run.seed
   std::int64_t steps_per_epoch = 0; // 0: size / (batch * ranks)
   std::int64_t prefetch = 2;        // batches read ahead (0: read on demand)
+  // Page-locked batches (made on the prefetch thread), so that copies to a
+  // GPU can be non-blocking; needs a LibTorch with CUDA.
+  bool pin_memory = false;
 };
 
 class Loader {

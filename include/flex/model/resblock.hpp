@@ -46,11 +46,16 @@ class ResBlockImpl : public torch::nn::Module {
   // x [B, channels, H, W], emb [B, emb_channels] -> [B, out_channels, H', W'].
   torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& emb);
   const ResBlockOptions& options() const { return options_; }
+  // Recompute this block's activations in backward while training (recompute.hpp).
+  void set_recompute(bool on) { recompute_ = on; }
   // The zero-initialised output conv (out_layers.3), e.g. to perturb it in tests.
   torch::nn::Conv2d& out_conv() { return out_conv_; }
 
  private:
+  torch::Tensor compute(const torch::Tensor& x, const torch::Tensor& emb);
+
   ResBlockOptions options_;
+  bool recompute_ = false;
   torch::nn::GroupNorm in_norm_{nullptr}, out_norm_{nullptr};
   torch::nn::Conv2d in_conv_{nullptr}, out_conv_{nullptr}, skip_conv_{nullptr};
   torch::nn::Linear emb_linear_{nullptr};

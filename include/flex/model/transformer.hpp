@@ -46,8 +46,13 @@ class TransformerBlockImpl : public torch::nn::Module {
   TransformerBlockImpl(std::int64_t dim, std::int64_t heads, double mlp_ratio, double dropout, bool long_skip);
   // skip must be given iff the block was built with long_skip.
   torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& skip = {});
+  // Recompute this block's activations in backward while training (recompute.hpp).
+  void set_recompute(bool on) { recompute_ = on; }
 
  private:
+  torch::Tensor compute(const torch::Tensor& x, const torch::Tensor& skip);
+
+  bool recompute_ = false;
   torch::nn::LayerNorm norm1_{nullptr}, norm2_{nullptr};
   Attention attn_{nullptr};
   Mlp mlp_{nullptr};

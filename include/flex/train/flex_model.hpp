@@ -21,6 +21,9 @@ struct FlexTrainOptions {
   double infonce_temperature = 0.07;
   std::int64_t sr_factor = 8;  // for the InfoNCE pairing of forecast frames
   model::Precision precision = model::Precision::FP32;  // the network's forward (run.precision)
+  // Recompute ResBlock / transformer-block activations in backward
+  // (train.activation_checkpointing; model/recompute.hpp).
+  bool activation_checkpointing = false;
 };
 
 // Under run.precision = bf16/fp16 only the network's forward runs in reduced
