@@ -1,11 +1,11 @@
 // bench_train_memory [--sizes S,M,L] [--img 256] [--batches 1,2] [--threads 2]:
 // the peak tensor memory of one FLEX training step (SR diffusion loss,
-// forward + backward; weights and gradients included) with and without
+// forward + backward; gradients and activations, not the weights made before it) with and without
 // train.activation_checkpointing, per model size and batch, measured by
 // counting LibTorch's CPU tensor allocations (model/tensor_memory.hpp); and
 // the step time of each, whose ratio is the price of the recomputation.
 // Memory is linear in the batch: from two batches it also prints the fixed
-// part (weights, gradients) and the per-sample part, so any batch follows.
+// part (gradients, one block's replay; the weights predate the meter) and the per-sample part, so any batch follows.
 // The optimiser state is not in the step: Lion adds 4 B per parameter, the
 // EMA another 4 (AdamW 8 + 4).
 #include <torch/torch.h>

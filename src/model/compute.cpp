@@ -14,6 +14,7 @@
 #include "flex/core/log.hpp"
 #include "flex/core/system_info.hpp"
 #include "flex/core/torch_compat.hpp"
+#include "flex/model/norms.hpp"
 
 namespace flex::model {
 
@@ -144,13 +145,13 @@ double time_layer(const LayoutProbe& p, at::MemoryFormat format) {
         if (!p.backward) {
           torch::NoGradGuard no_grad;
           AutocastScope scope(p.precision, p.device.type());
-          torch::conv2d(torch::silu(torch::group_norm(x, groups, gamma, beta)), w, {}, 1, 1);
+          torch::conv2d(torch::silu(group_norm(x, groups, gamma, beta, 1e-5)), w, {}, 1, 1);
           return;
         }
         at::Tensor y;
         {
           AutocastScope scope(p.precision, p.device.type());
-          y = torch::conv2d(torch::silu(torch::group_norm(x, groups, gamma, beta)), w, {}, 1, 1);
+          y = torch::conv2d(torch::silu(group_norm(x, groups, gamma, beta, 1e-5)), w, {}, 1, 1);
         }
         y.to(at::kFloat).sum().backward();
         w.mutable_grad().reset();

@@ -42,12 +42,12 @@ torch::Tensor group_norm_film(const torch::Tensor& x_in, std::int64_t groups, co
   if (b > 1 && x.is_contiguous(at::MemoryFormat::ChannelsLast)) {
     // Channels-last: the [1, B*C] view below would copy x to NCHW and back;
     // normalise in place of layout and apply the per-sample affine after.
-    const auto gn = torch::group_norm(x, groups, {}, {}, eps);
+    const auto gn = group_norm(x, groups, at::Tensor(), at::Tensor(), eps);
     return torch::mul(gn, w.view({b, c, 1, 1})).add_(o.view({b, c, 1, 1}));
   }
   // Sample b's channels are contiguous in [1, B*C], so B*groups groups
   // normalise exactly the per-sample groups.
-  return torch::group_norm(x.reshape({1, b * c, x.size(2), x.size(3)}), b * groups, w.reshape({-1}),
+  return group_norm(x.reshape({1, b * c, x.size(2), x.size(3)}), b * groups, w.reshape({-1}),
                            o.reshape({-1}), eps)
       .view_as(x);
 }

@@ -46,3 +46,13 @@ inline void set_autocast_dtype(c10::DeviceType d, c10::ScalarType t) {
 #define FLEX_ALLOCATOR_ALLOCATE_CONST const
 #define FLEX_ALLOCATOR_HAS_COPY_DATA 0
 #endif
+
+// LibTorch 2.6's CPU GroupNorm backward on a channels-last input crashes
+// (segfault in its parallel kernel; seen with Debian 13's 2.6.0, not with
+// 1.13; other 2.x not checked): model::group_norm normalises such an input
+// in NCHW while gradients are recorded.
+#if FLEX_TORCH_AT_LEAST(2, 0)
+#define FLEX_TORCH_CPU_GROUP_NORM_NHWC_BACKWARD_BROKEN 1
+#else
+#define FLEX_TORCH_CPU_GROUP_NORM_NHWC_BACKWARD_BROKEN 0
+#endif

@@ -8,10 +8,16 @@
 
 #include <torch/nn/modules/normalization.h>
 
+#include <cstdint>
+
 namespace flex::model {
 
 at::Tensor in_fp32(const at::Tensor& x);
 torch::Tensor group_norm(const torch::Tensor& x, const torch::nn::GroupNorm& norm);
+// torch::group_norm in x's precision, the one call of it in flex (the
+// LibTorch 2.x channels-last workaround of core/torch_compat.hpp lives here).
+at::Tensor group_norm(const at::Tensor& x, std::int64_t groups, const at::Tensor& weight, const at::Tensor& bias,
+                      double eps);
 torch::Tensor layer_norm(const torch::Tensor& x, const torch::nn::LayerNorm& norm);
 
 }  // namespace flex::model
