@@ -54,10 +54,11 @@ TransformerBlockImpl::TransformerBlockImpl(std::int64_t dim, std::int64_t heads,
 torch::Tensor TransformerBlockImpl::forward(const torch::Tensor& x, const torch::Tensor& skip) {
   FLEX_CHECK(skip.defined() == static_cast<bool>(skip_linear_), "transformer block long-skip mismatch");
   if (!recompute_active(recompute_, is_training())) return compute(x, skip);
-  if (!skip.defined())
-    return recomputed_in_backward([this](const std::vector<at::Tensor>& in) { return compute(in[0], {}); }, {x});
-  return recomputed_in_backward([this](const std::vector<at::Tensor>& in) { return compute(in[0], in[1]); },
-                                {x, skip});
+  std::vector<at::Tensor> inputs{x};  // recomputed_in_backward takes defined tensors only
+  if (skip.defined()) inputs.push_back(skip);
+  return recomputed_in_backward(
+      [this](const std::vector<at::Tensor>& in) { return compute(in[0], in.size() > 1 ? in[1] : at::Tensor()); },
+      inputs);
 }
 
 torch::Tensor TransformerBlockImpl::compute(const torch::Tensor& x_in, const torch::Tensor& skip) {

@@ -7,6 +7,7 @@
 #include <map>
 #include <string>
 
+#include "../baselines/helpers.hpp"
 #include "flex/model/backbone.hpp"
 #include "flex/model/compute.hpp"
 #include "flex/model/recompute.hpp"
@@ -14,6 +15,7 @@
 
 using namespace flex::model;
 using flex::Task;
+using flex::model::testing::perturb_parameters;
 
 namespace {
 
@@ -28,13 +30,6 @@ BackboneConfig config(BackboneKind kind, std::int64_t img, double dropout) {
   c.uvit = uvit_config_for_size("tiny");
   c.uvit.img = img;
   return c;
-}
-
-// The zero-initialised output convolutions would make most gradients zero.
-void move_off_start(torch::nn::Module& m) {
-  torch::manual_seed(17);
-  torch::NoGradGuard no_grad;
-  for (auto& p : m.parameters()) p.add_(0.02 * torch::randn_like(p));
 }
 
 // One training-mode forward and backward; the gradients by parameter name.
@@ -74,7 +69,7 @@ double worst_relative_difference(const std::map<std::string, at::Tensor>& a,
 void expect_same_gradients(BackboneKind kind, Precision p, double tolerance, double dropout = 0.2) {
   const std::int64_t img = 32, batch = 2;
   Backbone net = make_backbone(config(kind, img, dropout), 3);
-  move_off_start(*net.module);
+  perturb_parameters(*net.module, 0.02, 17);  // off the zero-initialised start
   const auto plain = gradients(net, batch, img, p);
   EXPECT_GT(set_activation_checkpointing(*net.module, true), 0);
   const auto recomputed = gradients(net, batch, img, p);
@@ -153,7 +148,7 @@ TEST(Recompute, FlexGradientsMatchUnderBf16Autocast) {
 TEST(Recompute, LowersThePeakTensorMemoryOfATrainingStep) {
   const std::int64_t img = 64, batch = 4;
   Backbone net = make_backbone(config(BackboneKind::Flex, img, 0.1), 3);
-  move_off_start(*net.module);
+  perturb_parameters(*net.module, 0.02, 17);  // off the zero-initialised start
   auto peak = [&] {
     TensorMemoryMeter meter;
     const auto before = meter.current_bytes();
