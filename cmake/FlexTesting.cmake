@@ -6,6 +6,11 @@
 # FLEX_MPI_TEST_MAX_RANKS are skipped. Every test shares the MPI+Kokkos main
 # in tests/support.
 find_package(GTest REQUIRED)
+# The 2-rank CLI tests are part of fixtures that 1-rank tests depend on.
+if(FLEX_MPI_TEST_MAX_RANKS LESS 2)
+  message(FATAL_ERROR "FLEX_MPI_TEST_MAX_RANKS = ${FLEX_MPI_TEST_MAX_RANKS}: the suite needs at least 2 "
+          "(its CLI tests run at 2 ranks); select fewer tests at run time instead (ctest -L np1)")
+endif()
 
 # Reference data the tests need, inside the repository: the authors' parameter
 # tables (reference/*.tsv) and the parity fixture (fixtures/parity_tiny.*).

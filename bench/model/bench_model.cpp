@@ -11,7 +11,6 @@
 //               [reference_train=S reference_sample=S]  (authors' times, same sitting)
 // The authors' code on the same host (../shared/peer-bench, 2 threads, FLEX-S
 // SR, one 256² patch) measured 5.8-6.6 s per training step, 3.0-3.5 s sampling.
-#include <torch/csrc/autograd/profiler_legacy.h>
 #include <torch/torch.h>
 
 #include <algorithm>
@@ -20,7 +19,6 @@
 #include <cstdio>
 #include <functional>
 #include <map>
-#include <set>
 #include <sstream>
 #include <string>
 #include <unistd.h>
@@ -29,6 +27,7 @@
 #include <vector>
 
 #include "flex/core/system_info.hpp"
+#include "kernel_cost.hpp"
 #include "flex/diffusion/loss.hpp"
 #include "flex/diffusion/sampler.hpp"
 #include "flex/model/compute.hpp"
@@ -36,6 +35,9 @@
 #include "flex/train/optimizer.hpp"
 
 using namespace flex;
+using flex::bench::kernel_cost;
+using flex::bench::print_top_self_times;
+using flex::bench::profile;
 using Clock = std::chrono::steady_clock;
 
 namespace {
@@ -61,92 +63,6 @@ std::map<std::string, std::string> parse_args(int argc, char** argv) {
 }
 
 double seconds_since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
-
-// Time inside convolutions and matrix products (outermost such op only, so
-// nested calls are not counted twice), from the legacy CPU profiler's ranges,
-// and the arithmetic of the convolutions from their recorded input shapes.
-struct KernelCost {
-  double seconds = 0;      // conv + matmul, outermost ranges
-  double conv_flop = 0;    // forward convolutions: 2 N Cout Cin kh kw H W (stride 1, same padding, as in FLEX)
-  double conv_forward_s = 0, conv_backward_s = 0;
-};
-
-double conv_flop(const std::vector<std::vector<std::int64_t>>& shapes, bool backward) {
-  const auto& x = shapes.at(backward ? 1 : 0);  // convolution(input, weight, ...); convolution_backward(grad, input, weight, ...)
-  const auto& w = shapes.at(backward ? 2 : 1);
-  if (x.size() != 4 || w.size() != 4) return 0;
-  return 2.0 * x[0] * w[0] * w[1] * w[2] * w[3] * x[2] * x[3];
-}
-
-KernelCost kernel_cost(const torch::autograd::profiler::thread_event_lists& lists) {
-  static const std::set<std::string> kernels{"aten::convolution", "aten::convolution_backward", "aten::mm",
-                                             "aten::addmm",       "aten::bmm",                  "aten::baddbmm"};
-  KernelCost cost;
-  for (const auto& events : lists) {
-    std::vector<std::pair<const torch::autograd::profiler::LegacyEvent*, bool>> stack;  // event, is kernel
-    int inside = 0;
-    for (const auto& e : events) {
-      using K = torch::autograd::profiler::EventKind;
-      if (e.kind() == K::PushRange) {
-        const bool k = kernels.count(e.name()) > 0;
-        stack.emplace_back(&e, k);
-        inside += k;
-      } else if (e.kind() == K::PopRange && !stack.empty()) {
-        const auto [start, k] = stack.back();
-        stack.pop_back();
-        inside -= k;
-        if (!k || inside != 0) continue;
-        const double s = start->cpuElapsedUs(e) * 1e-6;
-        cost.seconds += s;
-        const std::string name = start->name();
-        if (name == "aten::convolution") {
-          cost.conv_flop += conv_flop(start->shapes(), false);
-          cost.conv_forward_s += s;
-        } else if (name == "aten::convolution_backward") {
-          cost.conv_backward_s += s;
-        }
-      }
-    }
-  }
-  return cost;
-}
-
-// The events of f() under LibTorch's CPU profiler, with input shapes.
-torch::autograd::profiler::thread_event_lists profile(const std::function<void()>& f) {
-  torch::autograd::profiler::enableProfilerLegacy(
-      torch::profiler::impl::ProfilerConfig(torch::profiler::impl::ProfilerState::CPU, /*report_input_shapes=*/true));
-  f();
-  return torch::autograd::profiler::disableProfilerLegacy();
-}
-
-// The operators taking the most exclusive (self) time in the profiled step.
-void print_top_self_times(const torch::autograd::profiler::thread_event_lists& lists, int top) {
-  std::map<std::string, double> self_us;
-  for (const auto& events : lists) {
-    struct Open {
-      const torch::autograd::profiler::LegacyEvent* start;
-      double children_us;
-    };
-    std::vector<Open> stack;
-    for (const auto& e : events) {
-      using K = torch::autograd::profiler::EventKind;
-      if (e.kind() == K::PushRange) {
-        stack.push_back({&e, 0.0});
-      } else if (e.kind() == K::PopRange && !stack.empty()) {
-        const auto open = stack.back();
-        stack.pop_back();
-        const double us = open.start->cpuElapsedUs(e);
-        self_us[open.start->name()] += us - open.children_us;
-        if (!stack.empty()) stack.back().children_us += us;
-      }
-    }
-  }
-  std::vector<std::pair<double, std::string>> order;
-  for (const auto& kv : self_us) order.emplace_back(kv.second, kv.first);
-  std::sort(order.rbegin(), order.rend());
-  for (int i = 0; i < top && i < static_cast<int>(order.size()); ++i)
-    std::printf("    self %.3f s  %s\n", order[i].first * 1e-6, order[i].second.c_str());
-}
 
 struct Step {
   model::Flex net;

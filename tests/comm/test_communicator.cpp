@@ -2,6 +2,7 @@
 #include <torch/torch.h>
 
 #include "flex/comm/communicator.hpp"
+#include "flex/comm/runtime.hpp"
 #include "flex/config.hpp"
 #include "flex/core/error.hpp"
 
@@ -48,4 +49,37 @@ TEST(Communicator, DeviceTensorsNeedNcclOrFailClearly) {
   if (torch::cuda::is_available()) GTEST_SKIP() << "a CUDA device is present: covered by the GPU run";
   // Without a device the CUDA path must fail with an error, never hang or crash.
   EXPECT_THROW(comm::make_communicator(MPI_COMM_WORLD, c10::Device(c10::kCUDA, 0)), Error);
+}
+
+// run.device = cuda (bench/gpu/check.sh runs this where a GPU is): NCCL on the
+// node-local GPU gives the MPI backend's results, synchronously and async.
+TEST(Communicator, NcclOnDeviceMatchesMpi) {
+  if (!torch::cuda::is_available()) GTEST_SKIP() << "no CUDA device";
+  if (!FLEX_HAVE_NCCL) GTEST_SKIP() << "built without NCCL";
+  const c10::Device device(c10::kCUDA, static_cast<c10::DeviceIndex>(comm::local_rank(MPI_COMM_WORLD) %
+                                                                     torch::cuda::device_count()));
+  auto nccl = comm::make_communicator(MPI_COMM_WORLD, device);
+  auto mpi = comm::make_mpi_communicator(MPI_COMM_WORLD);
+  EXPECT_EQ(nccl->backend(), "nccl");
+  const int r = nccl->rank();
+
+  auto host = torch::linspace(-1, 1, 1 << 20, torch::kFloat) * (r + 1);
+  auto dev = host.to(device);
+  mpi->allreduce_sum(host);
+  nccl->allreduce_sum(dev);
+  EXPECT_TRUE(torch::allclose(dev.cpu(), host, 1e-6, 1e-6));
+
+  std::vector<torch::Tensor> ts;
+  std::vector<std::unique_ptr<comm::Work>> works;
+  for (int i = 0; i < 3; ++i) {
+    ts.push_back(torch::full({1000}, static_cast<double>(r * (i + 1)), torch::TensorOptions(device).dtype(torch::kDouble)));
+    works.push_back(nccl->allreduce_mean_async(ts.back()));
+  }
+  for (auto& w : works) w->wait();
+  const double mean_rank = (nccl->size() - 1) / 2.0;
+  for (int i = 0; i < 3; ++i) EXPECT_DOUBLE_EQ(ts[i][999].item<double>(), mean_rank * (i + 1));
+
+  auto b = torch::full({4}, static_cast<float>(r), torch::TensorOptions(device));
+  nccl->broadcast(b, nccl->size() - 1);
+  EXPECT_EQ(b[0].item<float>(), static_cast<float>(nccl->size() - 1));
 }
