@@ -80,6 +80,15 @@ Patch Tiling::patch(long index) const {
   return {index, row_starts_[static_cast<size_t>(r)] - spec_.halo, col_starts_[static_cast<size_t>(c)] - spec_.halo};
 }
 
+long Tiling::core_row(long i) const {
+  FLEX_CHECK(i >= 0 && i <= rows(), "core row " << i << " outside [0, " << rows() << "]");
+  return i == rows() ? spec_.height : row_starts_[static_cast<size_t>(i)];
+}
+long Tiling::core_col(long j) const {
+  FLEX_CHECK(j >= 0 && j <= cols(), "core column " << j << " outside [0, " << cols() << "]");
+  return j == cols() ? spec_.width : col_starts_[static_cast<size_t>(j)];
+}
+
 long Tiling::field_row(long r) const {
   return spec_.boundary.rows == Boundary::Periodic ? wrap(r, spec_.height) : reflect(r, spec_.height);
 }

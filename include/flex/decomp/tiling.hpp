@@ -53,6 +53,10 @@ class Tiling {
   long cols() const { return static_cast<long>(col_starts_.size()); }  // patches along W
   long count() const { return rows() * cols(); }
   Patch patch(long index) const;
+  // First field row (column) of the core of patch row i (column j); i = rows()
+  // gives the height (j = cols() the width): core i is [core_row(i), core_row(i + 1)).
+  long core_row(long i) const;
+  long core_col(long j) const;
 
   // Field coordinate a patch-local row/column maps to (after wrap/reflection).
   long field_row(long r) const;
