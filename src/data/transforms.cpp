@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include "flex/core/error.hpp"
 
@@ -150,6 +151,66 @@ at::Tensor upsample_bicubic_aligned(const at::Tensor& lr, std::int64_t factor, i
 
 at::Tensor upsample_bicubic_align_corners(const at::Tensor& lr, std::int64_t factor, double a) {
   return upsample_separable(lr, factor, align_corners_coordinate, Edge::Clamp, Edge::Clamp, a);
+}
+
+namespace {
+
+SourceCoordinate coordinate_of(Bicubic kind) {
+  switch (kind) {
+    case Bicubic::Conditioning: return conditioning_coordinate;
+    case Bicubic::Aligned: return aligned_coordinate;
+    case Bicubic::AlignCorners: return align_corners_coordinate;
+  }
+  return conditioning_coordinate;
+}
+
+// The whole-field functions' edges: align_corners clamps (PyTorch); the
+// others wrap or mirror.
+Edge edge_for(Bicubic kind, bool wraps) { return kind == Bicubic::AlignCorners ? Edge::Clamp : edge_of(wraps); }
+
+// Calls f(row, low-res index, weight) for the four taps of each output; a
+// wrapping axis keeps the index unwrapped, the others map it into [0, n_lr).
+template <class F>
+void for_each_tap(const std::vector<std::int64_t>& outputs, std::int64_t factor, std::int64_t n_lr, Bicubic kind,
+                  bool wraps, double a, F&& f) {
+  const SourceCoordinate source = coordinate_of(kind);
+  const Edge edge = edge_for(kind, wraps);
+  for (size_t i = 0; i < outputs.size(); ++i) {
+    const double s = source(outputs[i], n_lr, factor);
+    const auto j0 = static_cast<std::int64_t>(std::floor(s));
+    const double t = s - static_cast<double>(j0);
+    for (std::int64_t k = -1; k <= 2; ++k) {
+      const std::int64_t j = j0 + k;
+      f(static_cast<std::int64_t>(i), edge == Edge::Wrap ? j : edge_index(j, n_lr, edge),
+        keys_kernel(t - static_cast<double>(k), a));
+    }
+  }
+}
+
+}  // namespace
+
+LowResWindow bicubic_needed(const std::vector<std::int64_t>& outputs, std::int64_t factor, std::int64_t n_lr,
+                            Bicubic kind, bool wraps) {
+  if (outputs.empty()) return {0, 0};
+  std::int64_t lo = std::numeric_limits<std::int64_t>::max(), hi = std::numeric_limits<std::int64_t>::min();
+  for_each_tap(outputs, factor, n_lr, kind, wraps, kBicubicA, [&](std::int64_t, std::int64_t j, double) {
+    lo = std::min(lo, j), hi = std::max(hi, j);
+  });
+  return {lo, hi - lo + 1};
+}
+
+at::Tensor bicubic_axis_matrix(const std::vector<std::int64_t>& outputs, std::int64_t factor, std::int64_t n_lr,
+                               Bicubic kind, bool wraps, LowResWindow have, double a) {
+  auto m = torch::zeros({static_cast<std::int64_t>(outputs.size()), have.count}, torch::kDouble);
+  auto acc = m.accessor<double, 2>();
+  for_each_tap(outputs, factor, n_lr, kind, wraps, a, [&](std::int64_t i, std::int64_t j, double w) {
+    const std::int64_t col = wraps ? mod(j - have.begin, n_lr) : j - have.begin;
+    FLEX_CHECK(col >= 0 && col < have.count,
+               "bicubic_axis_matrix: low-res index " << j << " outside the window [" << have.begin << ", "
+                                                     << have.begin + have.count << ")");
+    acc[i][col] += w;
+  });
+  return m;
 }
 
 WindowSpec sr_read_window(std::int64_t row0, std::int64_t col0, std::int64_t patch, std::int64_t factor) {

@@ -1,5 +1,7 @@
 #include "flex/infer/config.hpp"
 
+#include <cstdio>
+
 #include <filesystem>
 
 #include "flex/core/deck.hpp"
@@ -35,6 +37,9 @@ void declare_keys(DeckSchema& s) {
   s.add_string("infer.boundary", "auto",
                "how patches extend past the field edge: periodic, reflect, or <rows>,<cols> (e.g. reflect,periodic); "
                "auto: the input format's (periodic; pdebench reflect; era5 reflect,periodic)");
+  s.add_string("infer.decomposition", "auto",
+               "sr: the grid of blocks over the ranks, <rows>x<cols> (their product the rank count); auto: "
+               "MPI_Dims_create's near-square one (doc/decomp.md)");
   s.add_int("infer.batch", 4, "patches per network call").range(1, 4096);
   s.add_int("infer.members", 1, "ensemble members (different noise); mean = prediction, std = uncertainty")
       .range(1, 1024);
@@ -115,6 +120,16 @@ InferConfig read_config(const Deck& given) {
   c.halo = halo < 0 ? patch / 8 : halo;
   FLEX_REQUIRE(2 * c.halo < patch, c.about("infer.halo") << " = " << halo << " must be below half the patch (model.img = "
                                                          << patch << ")");
+  const std::string& grid = deck.get_string("infer.decomposition");
+  if (grid != "auto") {
+    const auto x = grid.find('x');
+    int rows = 0, cols = 0;
+    char tail = 0;
+    FLEX_REQUIRE(x != std::string::npos &&
+                     std::sscanf(grid.c_str(), "%dx%d%c", &rows, &cols, &tail) == 2 && rows > 0 && cols > 0,
+                 c.about("infer.decomposition") << " = " << grid << ": expected auto or <rows>x<cols>, e.g. 2x4");
+    c.decomposition = {rows, cols};
+  }
   const std::string& boundary = deck.get_string("infer.boundary");
   if (boundary != "auto") {
     try {

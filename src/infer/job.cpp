@@ -3,6 +3,8 @@
 #include <torch/torch.h>
 
 #include <algorithm>
+#include <array>
+#include <utility>
 #include <cmath>
 #include <string>
 
@@ -112,6 +114,78 @@ at::Tensor read_channels(const io::FieldReader& reader, long n, const std::vecto
   std::vector<at::Tensor> planes;
   for (const auto ch : channels) planes.push_back(read_plane(reader, n, ch));
   return torch::stack(planes);
+}
+
+namespace {
+
+// One axis of a window: at most two ranges of samples [begin, end) and the
+// position in their concatenation of each window entry.
+struct AxisWindow {
+  std::array<std::pair<long, long>, 2> ranges{};
+  std::vector<std::int64_t> order;
+};
+
+AxisWindow axis_window(data::LowResWindow w, long samples) {
+  AxisWindow a;
+  const auto mod = [&](long i) { return ((i % samples) + samples) % samples; };
+  if (w.count >= samples) {  // a field narrower than the window: every sample, some twice
+    a.ranges[0] = {0, samples};
+    for (long k = 0; k < w.count; ++k) a.order.push_back(mod(w.begin + k));
+    return a;
+  }
+  const long b = mod(w.begin);
+  a.ranges[0] = {b, std::min(samples, b + w.count)};
+  if (b + w.count > samples) a.ranges[1] = {0, b + w.count - samples};
+  for (long k = 0; k < w.count; ++k) a.order.push_back(k);
+  return a;
+}
+
+}  // namespace
+
+at::Tensor read_window(const io::FieldReader& reader, long n, const std::vector<std::int64_t>& channels,
+                       data::LowResWindow rows, data::LowResWindow cols, long stride) {
+  const auto s = reader.shape();
+  const AxisWindow r = axis_window(rows, s.h / stride), c = axis_window(cols, s.w / stride);
+  const auto stored = [&](std::pair<long, long> range) {  // stored rows [first, first + count) holding the samples
+    return range.second > range.first ? std::pair<long, long>{range.first * stride, (range.second - range.first - 1) * stride + 1}
+                                      : std::pair<long, long>{0, 0};
+  };
+  std::vector<at::Tensor> planes;
+  float none = 0;  // an empty box still joins the collective read, with a valid buffer
+  for (const auto ch : channels) {
+    std::vector<at::Tensor> row_parts;
+    for (const auto& rr : r.ranges) {
+      std::vector<at::Tensor> parts;
+      const auto [h0, nh] = stored(rr);
+      for (const auto& cr : c.ranges) {
+        const auto [w0, nw] = stored(cr);
+        auto box = torch::empty({nh, nw}, torch::kFloat32);
+        reader.read(io::Hyperslab{n, 1, ch, 1, h0, nh, w0, nw}, box.numel() > 0 ? box.data_ptr<float>() : &none);
+        if (nh > 0 && nw > 0) parts.push_back(data::subsample(box, stride));
+      }
+      if (!parts.empty()) row_parts.push_back(torch::cat(parts, 1));
+    }
+    if (row_parts.empty()) {  // an empty window (a rank without a block)
+      planes.push_back(torch::empty({rows.count, cols.count}, torch::kFloat32));
+      continue;
+    }
+    const auto joined = torch::cat(row_parts, 0);
+    planes.push_back(joined.index_select(0, torch::tensor(r.order, torch::kLong))
+                         .index_select(1, torch::tensor(c.order, torch::kLong)));
+  }
+  return torch::stack(planes).contiguous();
+}
+
+at::Tensor read_block(const io::FieldReader& reader, long n, const std::vector<std::int64_t>& channels,
+                      const decomp::Rect& b) {
+  auto out = torch::empty({static_cast<std::int64_t>(channels.size()), b.rows.size(), b.cols.size()}, torch::kFloat32);
+  float none = 0;
+  for (size_t k = 0; k < channels.size(); ++k) {
+    auto plane = out[static_cast<std::int64_t>(k)];
+    reader.read(io::Hyperslab{n, 1, channels[k], 1, b.rows.begin, b.rows.size(), b.cols.begin, b.cols.size()},
+                plane.numel() > 0 ? plane.data_ptr<float>() : &none);
+  }
+  return out;
 }
 
 at::Tensor normalised(const Job& job, const at::Tensor& fields) { return (fields - job.norm_mean) / job.norm_std; }

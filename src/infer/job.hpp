@@ -10,6 +10,8 @@
 #include <cstdint>
 #include <vector>
 
+#include "flex/data/transforms.hpp"
+#include "flex/decomp/blocks.hpp"
 #include "flex/decomp/tiling.hpp"
 #include "flex/infer/config.hpp"
 #include "flex/infer/outputs.hpp"
@@ -45,6 +47,17 @@ void require_finite_input(const InferConfig& config, Task task, const io::FieldR
 at::Tensor read_plane(const io::FieldReader& reader, long n, long channel);
 // Channels `channels` of entry `n` of `reader`, as stored: [C, H, W].
 at::Tensor read_channels(const io::FieldReader& reader, long n, const std::vector<std::int64_t>& channels);
+// Channels `channels` of entry n over a window of the stored field: rows
+// (rows.begin + k) mod (h / stride), k < rows.count, of the samples taken
+// every `stride` stored rows (stride f: the low-res samples i*f of a
+// high-res field, data::subsample's), columns alike: [C, rows.count,
+// cols.count]. Collective: every rank reads four boxes per channel (a window
+// wraps at most once per axis; empty boxes where it does not).
+at::Tensor read_window(const io::FieldReader& reader, long n, const std::vector<std::int64_t>& channels,
+                       data::LowResWindow rows, data::LowResWindow cols, long stride);
+// Channels `channels` of entry n over block b of the stored field: [C, rows, cols]. Collective.
+at::Tensor read_block(const io::FieldReader& reader, long n, const std::vector<std::int64_t>& channels,
+                      const decomp::Rect& b);
 // Fields [..., C, H, W] in the file's units as the network sees them,
 // (x - norm_mean) / norm_std, and back.
 at::Tensor normalised(const Job& job, const at::Tensor& fields);

@@ -93,6 +93,33 @@ void InferenceOutputs::write(long n, const at::Tensor& mean, const at::Tensor& m
   }
 }
 
+void InferenceOutputs::write_rect(io::FieldWriter& w, long n0, const decomp::Rect& where, const at::Tensor& part) {
+  const auto s = w.shape();
+  FLEX_CHECK(part.dim() == 4 && part.size(1) == s.c && part.size(2) == where.rows.size() &&
+                 part.size(3) == where.cols.size(),
+             w.path() << ": block " << part.sizes() << " does not match [., " << s.c << ", " << where.rows.size()
+                      << ", " << where.cols.size() << "]");
+  const auto data = part.contiguous();
+  float none = 0;  // a rank with an empty block still joins the collective write, with a valid buffer
+  w.write(io::Hyperslab{n0, part.size(0), 0, s.c, where.rows.begin, where.rows.size(), where.cols.begin,
+                        where.cols.size()},
+          data.numel() > 0 ? data.data_ptr<float>() : &none);
+}
+
+void InferenceOutputs::write_block(long n, const decomp::Rect& block, const at::Tensor& mean, const at::Tensor& members,
+                                   const at::Tensor& truth, const at::Tensor& baselines) {
+  write_rect(*mean_, n, block, mean.unsqueeze(0));
+  if (members_) write_rect(*members_, n * members.size(0), block, members);
+  if (truth_) {
+    FLEX_CHECK(truth.defined(), "truth requested but not given");
+    write_rect(*truth_, n, block, truth.unsqueeze(0));
+  }
+  if (baselines_) {
+    FLEX_CHECK(baselines.defined() && baselines.dim() == 4, "baselines [B, C, h, w] requested but not given");
+    write_rect(*baselines_, n, block, baselines.reshape({1, -1, baselines.size(2), baselines.size(3)}));
+  }
+}
+
 void InferenceOutputs::mark_complete(long entries) {
   for (auto* w : files()) w->flush();
   set_attribute(kCompleteAttribute, static_cast<double>(entries));

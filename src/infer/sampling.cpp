@@ -70,13 +70,4 @@ PatchPredictor flex_predictor(const Sampling& st, Task task, std::int64_t member
   };
 }
 
-SrField super_resolve(const at::Tensor& coarse, std::int64_t factor, io::Periodicity wraps,
-                      const decomp::Tiling& tiling, const PatchPredictor& predict, std::int64_t batch,
-                      std::int64_t id_offset, MPI_Comm comm) {
-  SrField out;
-  out.upsampled = data::upsample_bicubic_conditioning(coarse, factor, wraps);  // [C, H, W]
-  out.prediction = predict_field(out.upsampled, out.upsampled, tiling, predict, batch, id_offset, comm);
-  return out;
-}
-
 }  // namespace flex::infer

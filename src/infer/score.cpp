@@ -30,20 +30,22 @@ analysis::ConstPlane in_kernel_memory(const at::Tensor& plane, DevicePlane& copy
 
 }  // namespace
 
-PlaneScore score(const at::Tensor& prediction, const at::Tensor& truth) {
+PlaneScore score(const at::Tensor& prediction, const at::Tensor& truth, MPI_Comm parts) {
   FLEX_CHECK((prediction.dim() == 2 || prediction.dim() == 3) && prediction.sizes() == truth.sizes(),
              "score: prediction " << prediction.sizes() << " and truth " << truth.sizes()
                                   << " must be equal [H, W] or [C, H, W]");
-  const auto plane = [](const at::Tensor& x) {
-    return x.to(torch::kCPU, torch::kFloat32).reshape({-1, x.size(-1)}).contiguous();
+  const auto plane = [](const at::Tensor& x) {  // explicit rows: an empty block has no -1 to infer
+    const auto cols = x.size(-1);
+    return x.to(torch::kCPU, torch::kFloat32).reshape({cols > 0 ? x.numel() / cols : 0, cols}).contiguous();
   };
   const auto p = plane(prediction), y = plane(truth);
   DevicePlane p_copy, y_copy;
-  // Every rank holds the whole plane: a one-rank slab (MPI_COMM_SELF) scores
-  // it as is; over the job's communicator each rank's copy would count again.
+  // MPI_COMM_SELF: every rank holds the whole plane and scores it as is (over
+  // the job's communicator each rank's copy would count again); otherwise the
+  // kernels' sums run over the parts.
   const long rows = y.size(0);
-  const analysis::SlabView ys{in_kernel_memory(y, y_copy), 0, rows, MPI_COMM_SELF};
-  const analysis::SlabView ps{in_kernel_memory(p, p_copy), 0, rows, MPI_COMM_SELF};
+  const analysis::SlabView ys{in_kernel_memory(y, y_copy), 0, rows, parts};
+  const analysis::SlabView ps{in_kernel_memory(p, p_copy), 0, rows, parts};
   const auto m = analysis::pair_metrics(ys, ps);
   return {m.rfne, m.pcc};
 }

@@ -117,3 +117,41 @@ TEST(Transforms, WallsMirrorTheStencilAboutTheEdgeSample) {
                         .narrow(1, 0, f)),
             1e-12);
 }
+
+// Part of a field upsampled from a window of its low-res samples equals the
+// whole-field upsampling there, for each kind and edge, positions past a
+// wrapping edge included (as a rank's reach has them).
+TEST(BicubicWindow, EqualsTheWholeFieldUpsampling) {
+  torch::manual_seed(3);
+  const std::int64_t h = 12, w = 10, f = 4;
+  const auto lr = torch::randn({2, h, w});
+  for (const bool wr : {true, false})
+    for (const bool wc : {true, false})
+      for (const auto kind : {Bicubic::Conditioning, Bicubic::Aligned, Bicubic::AlignCorners}) {
+        const flex::io::Periodicity wraps{wr, wc};
+        const auto whole = kind == Bicubic::Conditioning ? upsample_bicubic_conditioning(lr, f, wraps)
+                           : kind == Bicubic::Aligned    ? upsample_bicubic_aligned(lr, f, wraps)
+                                                         : upsample_bicubic_align_corners(lr, f);
+        // Rows -5..20 where they wrap (else 0..20), columns 17..44 (else 17..39); align_corners
+        // is not periodic: its positions lie in the field.
+        const bool rw_past = wr && kind != Bicubic::AlignCorners, cw_past = wc && kind != Bicubic::AlignCorners;
+        std::vector<std::int64_t> rows, cols;
+        for (std::int64_t r = rw_past ? -5 : 0; r <= 20; ++r) rows.push_back(r);
+        for (std::int64_t c = 17; c < (cw_past ? 45 : w * f); ++c) cols.push_back(c);
+        const auto rw = bicubic_needed(rows, f, h, kind, wr), cw = bicubic_needed(cols, f, w, kind, wc);
+        // The window as a reader would cut it: samples (begin + k) mod n.
+        const auto pick = [](std::int64_t begin, std::int64_t count, std::int64_t n) {
+          std::vector<std::int64_t> idx;
+          for (std::int64_t k = 0; k < count; ++k) idx.push_back(((begin + k) % n + n) % n);
+          return torch::tensor(idx, torch::kLong);
+        };
+        const auto window = lr.index_select(1, pick(rw.begin, rw.count, h)).index_select(2, pick(cw.begin, cw.count, w));
+        const auto mr = bicubic_axis_matrix(rows, f, h, kind, wr, rw).to(torch::kFloat);
+        const auto mc = bicubic_axis_matrix(cols, f, w, kind, wc, cw).to(torch::kFloat);
+        const auto part = torch::matmul(torch::matmul(mr, window), mc.t());
+        const auto expected = whole.index_select(1, pick(rows.front(), static_cast<std::int64_t>(rows.size()), h * f))
+                                  .index_select(2, pick(cols.front(), static_cast<std::int64_t>(cols.size()), w * f));
+        EXPECT_LT((part - expected).abs().max().item<double>(), 1e-5)
+            << "wraps " << wr << "," << wc << " kind " << static_cast<int>(kind);
+      }
+}

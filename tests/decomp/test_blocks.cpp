@@ -11,6 +11,7 @@
 #include <tuple>
 
 #include "flex/decomp/blocks.hpp"
+#include "flex/decomp/seams.hpp"
 
 using namespace flex::decomp;
 
@@ -157,4 +158,28 @@ INSTANTIATE_TEST_SUITE_P(
 TEST(BlockDecomposition, RefusesAGridOfTheWrongSize) {
   const Tiling tiling({64, 64, 32, 4, Boundaries(Boundary::Periodic)});
   EXPECT_THROW(BlockDecomposition(tiling, MPI_COMM_WORLD, {world_size() + 1, 1}), std::exception);
+}
+
+// The seam metric of a field held in blocks is the whole field's.
+TEST_P(Blocks, SeamMetricOfBlocksIsTheWholeFieldsMetric) {
+  const auto [height, width, halo, boundary] = GetParam();
+  const Tiling tiling({height, width, 32, halo, boundary});
+  auto field = random_field(height, width, 17);
+  for (long i = 0; i < height; ++i)  // a step at every core border makes the seams show
+    for (long j = 0; j < width; ++j) field[static_cast<size_t>(i * width + j)] += 0.5f * static_cast<float>(i / 9);
+  const double whole = seam_metric(tiling, field.data());
+  for (const auto dims : grids()) {
+    BlockDecomposition d(tiling, MPI_COMM_WORLD, dims);
+    const Rect b = d.block(d.rank());
+    std::vector<float> block;
+    for (long i = b.rows.begin; i < b.rows.end; ++i)
+      for (long j = b.cols.begin; j < b.cols.end; ++j) block.push_back(field[static_cast<size_t>(i * width + j)]);
+    const auto grown = fill_regions(d, block.data(), 1, [&](int r) { return grown_block(d, r); });
+    const double got = seam_metric(d, grown.data());
+    if (std::isnan(whole)) {
+      EXPECT_TRUE(std::isnan(got));
+    } else {
+      EXPECT_NEAR(got, whole, 1e-12 * whole) << "grid " << d.dims()[0] << "x" << d.dims()[1];
+    }
+  }
 }

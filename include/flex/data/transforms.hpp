@@ -7,6 +7,7 @@
 #include <ATen/core/Tensor.h>
 
 #include <cstdint>
+#include <vector>
 
 #include "flex/io/layout.hpp"
 
@@ -56,6 +57,21 @@ at::Tensor upsample_bicubic_aligned(const at::Tensor& lr, std::int64_t factor, i
 // output j at source coordinate j (h - 1)/(h*f - 1), indices clamped at the
 // edges (not periodic); equals at::upsample_bicubic2d(align_corners=true).
 at::Tensor upsample_bicubic_align_corners(const at::Tensor& lr, std::int64_t factor, double a = kBicubicA);
+
+// The same three upsamplings on part of a field, from a window of its
+// low-res samples, with the whole-field functions' weights (to round-off:
+// only the summation order of the matrix products differs). Along one axis:
+// high-res positions `outputs` (any integer along an axis that wraps, whose
+// period is n_lr * factor; [0, n_lr * factor) along one that does not and
+// for AlignCorners, which is not periodic), and
+// the low-res window `have`: samples (have.begin + k) mod n_lr, k < have.count.
+enum class Bicubic { Conditioning, Aligned, AlignCorners };
+// The low-res window `outputs` need (for a non-wrapping axis inside [0, n_lr)).
+LowResWindow bicubic_needed(const std::vector<std::int64_t>& outputs, std::int64_t factor, std::int64_t n_lr,
+                            Bicubic kind, bool wraps);
+// [outputs.size(), have.count]: out = M * window along that axis.
+at::Tensor bicubic_axis_matrix(const std::vector<std::int64_t>& outputs, std::int64_t factor, std::int64_t n_lr,
+                               Bicubic kind, bool wraps, LowResWindow have, double a = kBicubicA);
 
 // One high-res patch of a field and its periodic bicubic conditioning, from a
 // window read around it. `window` [..., Hw, Ww] holds high-res rows

@@ -7,6 +7,7 @@
 
 #include <vector>
 
+#include "flex/decomp/blocks.hpp"
 #include "flex/decomp/tiling.hpp"
 
 namespace flex::decomp {
@@ -23,5 +24,12 @@ SeamLines seam_lines(const Tiling& tiling);
 // tiling has no borders (one patch between walls) or the field is constant
 // away from them.
 double seam_metric(const Tiling& tiling, const float* field);
+
+// The same metric of a field held in blocks (blocks.hpp). `grown` holds this
+// rank's grown_block(d, d.rank()) (fill_regions): its block and the row above
+// and column left of it, the neighbours of its first row and column.
+// Collective over d.comm().
+Rect grown_block(const BlockDecomposition& d, int rank);
+double seam_metric(const BlockDecomposition& d, const float* grown);
 
 }  // namespace flex::decomp

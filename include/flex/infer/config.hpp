@@ -5,6 +5,7 @@
 // skill check.
 #pragma once
 
+#include <array>
 #include <map>
 #include <optional>
 #include <string>
@@ -54,6 +55,7 @@ struct InferConfig {
   long factor = 8;         // sr subsampling factor
   std::string checkpoint;  // state dict; "" only where a caller tolerates it (missing_inputs)
   long halo = 0;           // resolved: infer.halo = -1 means patch/8
+  std::array<int, 2> decomposition{0, 0};  // infer.decomposition; {0, 0}: auto
   // infer.boundary; unset (auto): the input format's (periodic; pdebench
   // reflect; era5 reflect in latitude, periodic in longitude).
   std::optional<decomp::Boundaries> boundary;

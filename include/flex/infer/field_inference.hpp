@@ -1,8 +1,10 @@
-// Whole-field inference over patches: each rank runs the network on its
-// share of the tiling, the stitcher blends the overlapping halos, and an
-// all-reduce joins the ranks, so every rank ends with the full field (the
-// next rollout step and the row-slab writes need it). Results do not depend
-// on the rank count: patch noise is keyed by global patch id.
+// Whole-field inference over patches. predict_block: each rank samples the
+// patches of its block (decomp/blocks.hpp) from its reach and ends with its
+// block, the overlaps exchanged with the neighbours only (super-resolution).
+// predict_field: each rank runs its share of the tiling and an all-reduce
+// joins whole-field buffers, so every rank ends with the full field (the
+// forecast rollout, until it is decomposed too). Results do not depend on the
+// rank count: patch noise is keyed by global patch id.
 #pragma once
 
 #include <ATen/core/Tensor.h>
@@ -12,6 +14,7 @@
 #include <functional>
 #include <vector>
 
+#include "flex/decomp/blocks.hpp"
 #include "flex/decomp/tiling.hpp"
 
 namespace flex::infer {
@@ -22,7 +25,7 @@ using PatchPredictor = std::function<at::Tensor(const at::Tensor& input, const a
                                                 const std::vector<std::int64_t>& patch_ids)>;
 
 struct FieldPrediction {
-  at::Tensor members;  // [K, C, H, W] stitched members
+  at::Tensor members;  // [K, C, H, W] stitched members (predict_block: H x W of the block)
   at::Tensor mean;     // [C, H, W] ensemble mean (the prediction)
   at::Tensor std;      // [C, H, W] per-pixel spread (zeros for one member)
 };
@@ -36,5 +39,12 @@ at::Tensor gather_patches(const at::Tensor& field, const decomp::Tiling& tiling,
 FieldPrediction predict_field(const at::Tensor& input, const at::Tensor& base, const decomp::Tiling& tiling,
                               const PatchPredictor& predict, std::int64_t batch, std::int64_t id_offset,
                               MPI_Comm comm);
+
+// input [Ci, ., .] and base [C, ., .] over this rank's reach (unwrapped,
+// outside the field as Tiling::extract reads it), CPU float32; this rank's
+// patches go through `predict` `batch` at a time (ids id_offset + patch
+// index). Returns this rank's block. Collective over d.comm().
+FieldPrediction predict_block(const at::Tensor& input, const at::Tensor& base, const decomp::BlockDecomposition& d,
+                              const PatchPredictor& predict, std::int64_t batch, std::int64_t id_offset);
 
 }  // namespace flex::infer

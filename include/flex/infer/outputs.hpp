@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "flex/decomp/blocks.hpp"
 #include "flex/io/fields.hpp"
 
 namespace flex::infer {
@@ -44,6 +45,11 @@ class InferenceOutputs {
   // H, W]; baselines [B, C, H, W] (required when the spec names baselines).
   void write(long n, const at::Tensor& mean, const at::Tensor& members, const at::Tensor& truth,
              const at::Tensor& baselines = {});
+  // Collective: this rank's block (field rows x columns) of entry n, the
+  // tensors over the block only: mean/truth [C, h, w], members [K, C, h, w],
+  // baselines [B, C, h, w].
+  void write_block(long n, const decomp::Rect& block, const at::Tensor& mean, const at::Tensor& members,
+                   const at::Tensor& truth, const at::Tensor& baselines = {});
   // Streamed: entries [0, entries) of every file are on disk; recorded in
   // kCompleteAttribute after their data, so the count never runs ahead of it.
   void mark_complete(long entries);
@@ -57,6 +63,8 @@ class InferenceOutputs {
  private:
   // block [entries, C, H, W] -> entries n0 .. n0 + entries - 1.
   void write_rows(io::FieldWriter& w, long n0, const at::Tensor& block);
+  // part [entries, C, h, w] at `where` of entries n0 .. n0 + entries - 1.
+  void write_rect(io::FieldWriter& w, long n0, const decomp::Rect& where, const at::Tensor& part);
   std::vector<io::FieldWriter*> files() const;
   MPI_Comm comm_;
   int rank_ = 0, size_ = 1;

@@ -47,14 +47,4 @@ double reynolds_of(const InferConfig& config, const io::FieldReader& reader);
 PatchPredictor flex_predictor(const Sampling& sampling, Task task, std::int64_t member_offset,
                               std::int64_t members = -1);
 
-struct SrField {
-  at::Tensor upsampled;         // [C, H, W] the conditioning field: data::upsample_bicubic_conditioning of the coarse one
-  FieldPrediction prediction;   // stitched FLEX members, mean, std
-};
-// coarse [C, h, w] (normalised) -> [C, h*factor, w*factor] prediction; the
-// conditioning wraps along the axes that `wraps` (the tiling's periodic ones).
-SrField super_resolve(const at::Tensor& coarse, std::int64_t factor, io::Periodicity wraps,
-                      const decomp::Tiling& tiling, const PatchPredictor& predict, std::int64_t batch,
-                      std::int64_t id_offset, MPI_Comm comm);
-
 }  // namespace flex::infer

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <ATen/core/Tensor.h>
+#include <mpi.h>
 
 namespace flex::infer {
 
@@ -12,8 +13,10 @@ struct PlaneScore {
   double pcc = 0;   // Pearson correlation
 };
 
-// prediction, truth: [H, W] or [C, H, W], the whole field (every rank holds
-// it whole); several channels are scored together, as one plane of C*H rows.
-PlaneScore score(const at::Tensor& prediction, const at::Tensor& truth);
+// prediction, truth: [H, W] or [C, H, W]; several channels are scored
+// together, as one plane of C*H rows. `parts`: MPI_COMM_SELF when every rank
+// holds the whole field; a communicator whose ranks each hold a part (their
+// blocks, possibly empty) to score the whole field they make up (collective).
+PlaneScore score(const at::Tensor& prediction, const at::Tensor& truth, MPI_Comm parts = MPI_COMM_SELF);
 
 }  // namespace flex::infer
