@@ -2,6 +2,8 @@
 
 #include <torch/torch.h>
 
+#include <memory>
+
 #include "flex/core/error.hpp"
 #include "flex/core/profiler.hpp"
 
@@ -100,7 +102,8 @@ at::Tensor gather_reach_patches(const at::Tensor& reach_field, const decomp::Blo
 }  // namespace
 
 FieldPrediction predict_block(const at::Tensor& input, const at::Tensor& base, const decomp::BlockDecomposition& d,
-                              const PatchPredictor& predict, std::int64_t batch, std::int64_t id_offset) {
+                              const PatchPredictor& predict, std::int64_t batch, std::int64_t id_offset,
+                              std::uint64_t* bytes_sent) {
   FLEX_PROFILE("infer::predict_block");
   const auto g = d.reach(d.rank());
   const auto b = d.block(d.rank());
@@ -110,41 +113,48 @@ FieldPrediction predict_block(const at::Tensor& input, const at::Tensor& base, c
              "base must be [C, " << g.rows.size() << ", " << g.cols.size() << "] (the reach), got " << base.sizes());
   const std::int64_t C = base.size(0);
   const auto mine = d.patches(d.rank());
-  std::vector<at::Tensor> sampled;  // per batch [K, B, C, P, P]: the stitcher needs K first
+  // Each batch is stitched as it comes (no rank holds its sampled patches):
+  // the stitcher is made once the first batch tells K.
+  std::unique_ptr<decomp::BlockStitcher> stitcher;
   std::int64_t members = -1;
   for (size_t first = 0; first < mine.size(); first += static_cast<size_t>(batch)) {
     const size_t last = std::min(first + static_cast<size_t>(batch), mine.size());
     std::vector<std::int64_t> ids(mine.begin() + static_cast<long>(first), mine.begin() + static_cast<long>(last));
     std::vector<std::int64_t> global_ids;
     for (const auto i : ids) global_ids.push_back(id_offset + i);
-    FLEX_PROFILE("infer::network");
-    sampled.push_back(predict(gather_reach_patches(input, d, ids), gather_reach_patches(base, d, ids), global_ids)
-                          .to(torch::kCPU, torch::kFloat32)
-                          .contiguous());
-    const auto& s = sampled.back();
-    FLEX_CHECK(s.dim() == 5 && s.size(1) == static_cast<std::int64_t>(ids.size()) && s.size(2) == C,
-               "patch predictor must return [K, B, " << C << ", P, P], got " << s.sizes());
+    at::Tensor s;
+    {
+      FLEX_PROFILE("infer::network");
+      s = predict(gather_reach_patches(input, d, ids), gather_reach_patches(base, d, ids), global_ids)
+              .to(torch::kCPU, torch::kFloat32)
+              .contiguous();
+    }
+    FLEX_CHECK(s.dim() == 5 && s.size(1) == static_cast<std::int64_t>(ids.size()) && s.size(2) == C &&
+                   (members < 0 || s.size(0) == members),
+               "patch predictor must return [K, B, " << C << ", P, P] with the same K, got " << s.sizes());
     members = s.size(0);
+    if (!stitcher) stitcher = std::make_unique<decomp::BlockStitcher>(d, members * C);
+    FLEX_PROFILE("infer::stitch");
+    for (std::int64_t i = 0; i < s.size(1); ++i)
+      for (std::int64_t k = 0; k < members; ++k)
+        for (std::int64_t c = 0; c < C; ++c)
+          stitcher->add(ids[static_cast<size_t>(i)], k * C + c, s[k][i][c].data_ptr<float>());
   }
   // A rank without patches learns K from the others.
   std::int64_t agreed = members;
   FLEX_CHECK_MPI(MPI_Allreduce(&members, &agreed, 1, MPI_INT64_T, MPI_MAX, d.comm()));
   FLEX_CHECK(members < 0 || members == agreed, "ranks disagree on the ensemble size");
+  if (!stitcher) stitcher = std::make_unique<decomp::BlockStitcher>(d, agreed * C);
 
   FieldPrediction out;
   {
-    FLEX_PROFILE("infer::stitch");
-    decomp::BlockStitcher stitcher(d, agreed * C);
-    size_t next = 0;
-    for (const auto& s : sampled)
-      for (std::int64_t i = 0; i < s.size(1); ++i, ++next)
-        for (std::int64_t k = 0; k < agreed; ++k)
-          for (std::int64_t c = 0; c < C; ++c) stitcher.add(mine[next], k * C + c, s[k][i][c].data_ptr<float>());
-    stitcher.reduce();
+    FLEX_PROFILE("infer::exchange");
+    stitcher->reduce();
+    if (bytes_sent) *bytes_sent += stitcher->bytes_sent();
     out.members = torch::empty({agreed, C, b.rows.size(), b.cols.size()}, torch::kFloat32);
     for (std::int64_t k = 0; k < agreed; ++k)
       for (std::int64_t c = 0; c < C; ++c) {
-        const auto plane = stitcher.result(k * C + c);
+        const auto plane = stitcher->result(k * C + c);
         std::copy(plane.begin(), plane.end(), out.members[k][c].data_ptr<float>());
       }
   }

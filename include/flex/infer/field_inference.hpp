@@ -43,8 +43,10 @@ FieldPrediction predict_field(const at::Tensor& input, const at::Tensor& base, c
 // input [Ci, ., .] and base [C, ., .] over this rank's reach (unwrapped,
 // outside the field as Tiling::extract reads it), CPU float32; this rank's
 // patches go through `predict` `batch` at a time (ids id_offset + patch
-// index). Returns this rank's block. Collective over d.comm().
+// index). Returns this rank's block; bytes_sent, when given, adds what this
+// rank sent its neighbours. Collective over d.comm().
 FieldPrediction predict_block(const at::Tensor& input, const at::Tensor& base, const decomp::BlockDecomposition& d,
-                              const PatchPredictor& predict, std::int64_t batch, std::int64_t id_offset);
+                              const PatchPredictor& predict, std::int64_t batch, std::int64_t id_offset,
+                              std::uint64_t* bytes_sent = nullptr);
 
 }  // namespace flex::infer
