@@ -21,7 +21,6 @@
 #include <functional>
 #include <map>
 #include <memory>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -34,6 +33,7 @@
 #include "flex/model/compute.hpp"
 #include "flex/model/flex.hpp"
 #include "flex/train/optimizer.hpp"
+#include "args.hpp"
 #include "kernel_cost.hpp"
 
 #if FLEX_TORCH_CUDA
@@ -44,30 +44,6 @@ using namespace flex;
 using Clock = std::chrono::steady_clock;
 
 namespace {
-
-std::map<std::string, std::string> parse_args(int argc, char** argv) {
-  std::map<std::string, std::string> a{{"device", "cuda"}, {"size", "S"}, {"img", "256"},
-                                       {"batch", "4"},     {"reps", "5"}, {"precision", "fp32,bf16"},
-                                       {"checks", "nccl,train,sample"}};
-  for (int i = 1; i < argc; ++i) {
-    const std::string w = argv[i];
-    const auto eq = w.find('=');
-    if (eq == std::string::npos || !a.count(w.substr(0, eq))) {
-      std::fprintf(stderr, "bench_gpu_check: unknown argument '%s'; usage: bench_gpu_check [device=cuda|cpu] [size=S] "
-                           "[img=256] [batch=4] [reps=5] [precision=fp32,bf16] [checks=nccl,train,sample]\n", argv[i]);
-      std::exit(2);
-    }
-    a[w.substr(0, eq)] = w.substr(eq + 1);
-  }
-  return a;
-}
-
-std::vector<std::string> split(const std::string& list) {
-  std::vector<std::string> out;
-  std::stringstream in(list);
-  for (std::string w; std::getline(in, w, ',');) out.push_back(w);
-  return out;
-}
 
 // Peak memory of what ran since the last reset, in bytes.
 class PeakMemory {
@@ -212,7 +188,11 @@ bool check_network(const std::map<std::string, std::string>& a, c10::Device devi
 int main(int argc, char** argv) {
   sysinfo::keep_freed_memory();  // the allocator policy of the flex executable
   Environment env(argc, argv);
-  const auto a = parse_args(argc, argv);
+  const auto a = bench::parse_args(argc, argv,
+                                   {{"device", "cuda"}, {"size", "S"}, {"img", "256"}, {"batch", "4"}, {"reps", "5"},
+                                    {"precision", "fp32,bf16"}, {"checks", "nccl,train,sample"}},
+                                   "bench_gpu_check [device=cuda|cpu] [size=S] [img=256] [batch=4] [reps=5] "
+                                   "[precision=fp32,bf16] [checks=nccl,train,sample]");
   const bool cuda = a.at("device") == "cuda";
   if (cuda && !torch::cuda::is_available()) {
     std::fprintf(stderr, "bench_gpu_check: device=cuda, but this LibTorch (%s) sees no CUDA device\n", TORCH_VERSION);
@@ -227,11 +207,11 @@ int main(int argc, char** argv) {
               at::globalContext().allowTF32CuBLAS() ? "on" : "off", sysinfo::hostname().c_str(),
               sysinfo::cpu_features().c_str());
   bool ok = true;
-  for (const auto& check : split(a.at("checks"))) {
+  for (const auto& check : bench::split_list(a.at("checks"))) {
     if (check == "nccl") {
       ok = check_nccl(device) && ok;
     } else if (check == "train" || check == "sample") {
-      for (const auto& p : split(a.at("precision"))) ok = check_network(a, device, check, p) && ok;
+      for (const auto& p : bench::split_list(a.at("precision"))) ok = check_network(a, device, check, p) && ok;
     } else {
       std::fprintf(stderr, "bench_gpu_check: unknown check '%s' (nccl, train, sample)\n", check.c_str());
       return 2;

@@ -18,7 +18,6 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
-#include <map>
 #include <string>
 
 #include "flex/core/environment.hpp"
@@ -27,27 +26,12 @@
 #include "flex/infer/field_inference.hpp"
 #include "flex/infer/sampling.hpp"
 #include "flex/model/backbone.hpp"
+#include "args.hpp"
 
 using namespace flex;
 using Clock = std::chrono::steady_clock;
 
 namespace {
-
-std::map<std::string, std::string> parse_args(int argc, char** argv) {
-  std::map<std::string, std::string> a{{"field", "2048"}, {"patch", "256"}, {"halo", "32"}, {"members", "4"},
-                                       {"network", "0"},  {"size", "tiny"}, {"batch", "8"}, {"threads", "1"}};
-  for (int i = 1; i < argc; ++i) {
-    const std::string w = argv[i];
-    const auto eq = w.find('=');
-    if (eq == std::string::npos || !a.count(w.substr(0, eq))) {
-      std::fprintf(stderr, "bench_infer: unknown argument '%s'; usage: bench_infer [field=2048] [patch=256] [halo=32] "
-                           "[members=4] [network=0|1] [size=tiny] [batch=8] [threads=1]\n", argv[i]);
-      std::exit(2);
-    }
-    a[w.substr(0, eq)] = w.substr(eq + 1);
-  }
-  return a;
-}
 
 double seconds_since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
 
@@ -76,7 +60,11 @@ double max_over_ranks(double v, MPI_Comm comm) {
 int main(int argc, char** argv) {
   sysinfo::keep_freed_memory();  // the allocator policy of the flex executable
   Environment env(argc, argv);
-  const auto a = parse_args(argc, argv);
+  const auto a = bench::parse_args(argc, argv,
+                                   {{"field", "2048"}, {"patch", "256"}, {"halo", "32"}, {"members", "4"},
+                                    {"network", "0"}, {"size", "tiny"}, {"batch", "8"}, {"threads", "1"}},
+                                   "bench_infer [field=2048] [patch=256] [halo=32] [members=4] [network=0|1] "
+                                   "[size=tiny] [batch=8] [threads=1]");
   const long field = std::stol(a.at("field")), patch = std::stol(a.at("patch")), halo = std::stol(a.at("halo"));
   const long members = std::stol(a.at("members")), batch = std::stol(a.at("batch"));
   const bool network = a.at("network") == "1";

@@ -19,7 +19,6 @@
 #include <cstdio>
 #include <functional>
 #include <map>
-#include <sstream>
 #include <string>
 #include <unistd.h>
 #include <memory>
@@ -27,6 +26,7 @@
 #include <vector>
 
 #include "flex/core/system_info.hpp"
+#include "args.hpp"
 #include "kernel_cost.hpp"
 #include "flex/diffusion/loss.hpp"
 #include "flex/diffusion/sampler.hpp"
@@ -41,26 +41,6 @@ using flex::bench::profile;
 using Clock = std::chrono::steady_clock;
 
 namespace {
-
-std::map<std::string, std::string> parse_args(int argc, char** argv) {
-  std::map<std::string, std::string> a{
-      {"size", "S"},      {"tasks", "sr"},      {"img", "256"},  {"batch", "1"},          {"reps", "3"},
-      {"threads", "2"},   {"precision", "fp32,bf16"},            {"layout", "nchw,nhwc"}, {"profile", "0"},
-      {"reference_train", "0"}, {"reference_sample", "0"},       {"child", "0"}};
-  for (int i = 1; i < argc; ++i) {
-    const std::string w = argv[i];
-    const auto eq = w.find('=');
-    if (eq == std::string::npos || !a.count(w.substr(0, eq))) {
-      std::fprintf(stderr,
-                   "usage: bench_model [size=S] [tasks=sr] [img=256] [batch=1] [reps=3] [threads=2] "
-                   "[precision=fp32,bf16] [layout=nchw,nhwc] [profile=0|1] [reference_train=S] "
-                   "[reference_sample=S]\n");
-      std::exit(2);
-    }
-    a[w.substr(0, eq)] = w.substr(eq + 1);
-  }
-  return a;
-}
 
 double seconds_since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
 
@@ -184,13 +164,6 @@ struct Result {
          overhead = 0, conv_fwd_rate = 0, conv_bwd_rate = 0, sampling_kernels = 0;
 };
 
-std::vector<std::string> split(const std::string& list) {
-  std::vector<std::string> out;
-  std::stringstream in(list);
-  for (std::string w; std::getline(in, w, ',');) out.push_back(w);
-  return out;
-}
-
 // Runs one configuration in a fresh process (its own peak RSS) and parses its RESULT line.
 Result run_config(const std::map<std::string, std::string>& a, const std::string& precision,
                   const std::string& layout) {
@@ -220,7 +193,13 @@ Result run_config(const std::map<std::string, std::string>& a, const std::string
 
 int main(int argc, char** argv) {
   sysinfo::keep_freed_memory();  // the allocator policy of the flex executable (src/app/main/flex.cpp)
-  const auto a = parse_args(argc, argv);
+  const auto a = bench::parse_args(
+      argc, argv,
+      {{"size", "S"}, {"tasks", "sr"}, {"img", "256"}, {"batch", "1"}, {"reps", "3"}, {"threads", "2"},
+       {"precision", "fp32,bf16"}, {"layout", "nchw,nhwc"}, {"profile", "0"}, {"reference_train", "0"},
+       {"reference_sample", "0"}, {"child", "0"}},
+      "bench_model [size=S] [tasks=sr] [img=256] [batch=1] [reps=3] [threads=2] [precision=fp32,bf16] "
+      "[layout=nchw,nhwc] [profile=0|1] [reference_train=S] [reference_sample=S]");
   if (a.at("child") == "1") return run_child(a);
 
   auto cfg = model::flex_config_for_size(a.at("size"));
@@ -233,12 +212,12 @@ int main(int argc, char** argv) {
               sysinfo::active_blas().c_str(), at::hasMKLDNN() ? "available" : "absent", sysinfo::cpu_features().c_str(),
               sysinfo::hostname().c_str());
   std::map<std::string, double> attainable;
-  for (const auto& p : split(a.at("precision")))
+  for (const auto& p : bench::split_list(a.at("precision")))
     attainable[p] = probe_kernels(cfg.img, model::compute_dtype(model::parse_precision(p)));
 
   std::vector<Result> results;
-  for (const auto& p : split(a.at("precision")))
-    for (const auto& l : split(a.at("layout"))) {
+  for (const auto& p : bench::split_list(a.at("precision")))
+    for (const auto& l : bench::split_list(a.at("layout"))) {
       results.push_back(run_config(a, p, l));
       const auto& r = results.back();
       // Fraction of attainable: the convolutions' arithmetic at this host's best
@@ -257,7 +236,7 @@ int main(int argc, char** argv) {
 
   // Does run.memory_format = auto's one-layer probe pick the layout in which
   // the whole network is faster? (Its choice for training and for sampling.)
-  for (const auto& p : split(a.at("precision"))) {
+  for (const auto& p : bench::split_list(a.at("precision"))) {
     const Result *nchw = nullptr, *nhwc = nullptr;
     for (const auto& r : results)
       if (r.precision == p) (r.layout == "nchw" ? nchw : nhwc) = &r;

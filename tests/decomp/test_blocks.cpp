@@ -7,23 +7,17 @@
 #include <mpi.h>
 
 #include <cmath>
-#include <random>
 #include <tuple>
 
 #include "flex/decomp/blocks.hpp"
 #include "flex/decomp/seams.hpp"
+#include "helpers.hpp"
 
 using namespace flex::decomp;
+using flex::decomp::testing::block_of;
+using flex::decomp::testing::random_field;
 
 namespace {
-
-std::vector<float> random_field(long h, long w, unsigned seed) {
-  std::mt19937 gen(seed);
-  std::normal_distribution<float> dist(0.f, 5.f);
-  std::vector<float> f(static_cast<size_t>(h * w));
-  for (auto& x : f) x = dist(gen);
-  return f;
-}
 
 // Patch `index` of `field`, offset by a value of its own: overlapping
 // patches disagree, so the blending weights show in the stitched values.
@@ -117,9 +111,7 @@ TEST_P(Blocks, FillRegionsReadsWhatExtractReads) {
   for (const auto dims : grids()) {
     BlockDecomposition d(tiling, MPI_COMM_WORLD, dims);
     const Rect b = d.block(d.rank());
-    std::vector<float> block;
-    for (long i = b.rows.begin; i < b.rows.end; ++i)
-      for (long j = b.cols.begin; j < b.cols.end; ++j) block.push_back(field[static_cast<size_t>(i * width + j)]);
+    auto block = block_of(field, width, b);
     for (auto x : std::vector<float>(block)) block.push_back(3 * x);  // plane 1
     // The reach, and the block grown by one pixel up and left (the seam metric's).
     for (const bool reach : {true, false}) {
@@ -171,9 +163,7 @@ TEST_P(Blocks, SeamMetricOfBlocksIsTheWholeFieldsMetric) {
   for (const auto dims : grids()) {
     BlockDecomposition d(tiling, MPI_COMM_WORLD, dims);
     const Rect b = d.block(d.rank());
-    std::vector<float> block;
-    for (long i = b.rows.begin; i < b.rows.end; ++i)
-      for (long j = b.cols.begin; j < b.cols.end; ++j) block.push_back(field[static_cast<size_t>(i * width + j)]);
+    auto block = block_of(field, width, b);
     const auto grown = fill_regions(d, block.data(), 1, [&](int r) { return grown_block(d, r); });
     const double got = seam_metric(d, grown.data());
     if (std::isnan(whole)) {

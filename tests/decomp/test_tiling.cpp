@@ -5,23 +5,16 @@
 #include <mpi.h>
 
 #include <cmath>
-#include <random>
 #include <tuple>
 
 #include "flex/core/error.hpp"
 #include "flex/decomp/tiling.hpp"
+#include "helpers.hpp"
 
 using namespace flex::decomp;
+using flex::decomp::testing::random_field;
 
 namespace {
-
-std::vector<float> random_field(long h, long w, unsigned seed) {
-  std::mt19937 gen(seed);
-  std::normal_distribution<float> dist(0.f, 5.f);
-  std::vector<float> f(static_cast<size_t>(h * w));
-  for (auto& x : f) x = dist(gen);
-  return f;
-}
 
 // Each rank extracts and stitches only its own patches; the reduction joins them.
 std::vector<float> tile_and_stitch(const Tiling& tiling, const std::vector<float>& field) {
