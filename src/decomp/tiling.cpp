@@ -2,7 +2,6 @@
 
 #include <cmath>
 
-#include "flex/core/collectives.hpp"
 #include "flex/core/error.hpp"
 
 namespace flex::decomp {
@@ -133,13 +132,6 @@ void Stitcher::add(long index, const float* patch) {
   }
 }
 
-void Stitcher::reduce(MPI_Comm comm) {
-  FLEX_CHECK_MPI(MPI_Allreduce(MPI_IN_PLACE, numerator_.data(), static_cast<int>(numerator_.size()), MPI_DOUBLE,
-                               MPI_SUM, comm));
-  FLEX_CHECK_MPI(
-      MPI_Allreduce(MPI_IN_PLACE, weight_.data(), static_cast<int>(weight_.size()), MPI_DOUBLE, MPI_SUM, comm));
-}
-
 std::vector<float> Stitcher::result() const {
   std::vector<float> out(numerator_.size());
   for (size_t k = 0; k < out.size(); ++k) {
@@ -149,7 +141,5 @@ std::vector<float> Stitcher::result() const {
   }
   return out;
 }
-
-mpi::Range patches_of_rank(const Tiling& tiling, int rank, int size) { return mpi::share(tiling.count(), rank, size); }
 
 }  // namespace flex::decomp

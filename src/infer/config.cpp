@@ -38,7 +38,7 @@ void declare_keys(DeckSchema& s) {
                "how patches extend past the field edge: periodic, reflect, or <rows>,<cols> (e.g. reflect,periodic); "
                "auto: the input format's (periodic; pdebench reflect; era5 reflect,periodic)");
   s.add_string("infer.decomposition", "auto",
-               "sr: the grid of blocks over the ranks, <rows>x<cols> (their product the rank count); auto: "
+               "the grid of blocks over the ranks, <rows>x<cols> (their product the rank count); auto: "
                "MPI_Dims_create's near-square one (doc/decomp.md)");
   s.add_int("infer.batch", 4, "patches per network call").range(1, 4096);
   s.add_int("infer.members", 1, "ensemble members (different noise); mean = prediction, std = uncertainty")

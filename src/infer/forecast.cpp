@@ -49,11 +49,11 @@ std::string defining_text(const std::string& deck_text) {
   return out;
 }
 
-// Entry `entry` of an output file (all its channels, the job's), normalised: [C, H, W].
-at::Tensor read_output(const Job& job, const io::FieldReader& file, long entry) {
+// This rank's block of entry `entry` of an output file (all its channels, the job's), normalised: [C, h, w].
+at::Tensor read_output(const Job& job, const io::FieldReader& file, long entry, const decomp::Rect& block) {
   std::vector<std::int64_t> all(job.channels.size());
   for (size_t k = 0; k < all.size(); ++k) all[k] = static_cast<std::int64_t>(k);
-  return normalised(job, read_channels(file, entry, all));
+  return normalised(job, read_block(file, entry, all, block));
 }
 
 // How many leads of an earlier run of this same forecast every one of its
@@ -89,6 +89,9 @@ void forecast_file(const InferConfig& config, c10::Device device, MPI_Comm comm)
   const std::string layout = earlier_memory_format(c, comm);
   if (!layout.empty() && c.run.memory_format == "auto") c.run.memory_format = layout;
   auto job = open_job(c, Task::Forecast, device, comm);
+  const auto d = block_decomposition(c, job, comm);
+  const auto b = d->block(d->rank());
+  const auto read_input = [&](long n) { return normalised(job, read_block(job.reader, n, job.channels, b)); };
   const long h = c.horizon, t0 = c.start, leads = c.rollout, K = job.sampling.members;
   const long n_snapshots = job.reader.shape().n;
   // Truth exists for the leads whose snapshot t0 + kΔ is in the file.
@@ -100,8 +103,8 @@ void forecast_file(const InferConfig& config, c10::Device device, MPI_Comm comm)
     log::warn("infer: only ", known, " of ", leads, " leads have a reference snapshot in ", c.input,
               " (scored; no truth file written)");
 
-  const auto first = read_normalised(job, t0 - h);
-  const auto persistence = read_normalised(job, t0);  // x_{t0}: baseline_names(fc)
+  const auto first = read_input(t0 - h);
+  const auto persistence = read_input(t0);  // x_{t0}: baseline_names(fc)
   RolloutState state = initial_state(first, persistence, K);
   // run.overwrite = true replaces what is there, as it does for training.
   const long earlier = c.restart && !c.run.overwrite ? complete_leads(c, out_spec, comm) : -1;
@@ -117,7 +120,7 @@ void forecast_file(const InferConfig& config, c10::Device device, MPI_Comm comm)
     const auto frames = [&](long lead) {
       if (lead < 0) return state.last;  // x_{t0}
       std::vector<at::Tensor> m;
-      for (long k = 0; k < K; ++k) m.push_back(read_output(job, fed, own ? lead * K + k : lead));
+      for (long k = 0; k < K; ++k) m.push_back(read_output(job, fed, own ? lead * K + k : lead, b));
       return torch::stack(m);
     };
     state = {done, frames(done - 2), frames(done - 1)};
@@ -131,14 +134,14 @@ void forecast_file(const InferConfig& config, c10::Device device, MPI_Comm comm)
   }
 
   LeadMeans means;
-  const auto truth_of = [&](long k) { return read_normalised(job, t0 + (k + 1) * h); };
+  const auto truth_of = [&](long k) { return read_input(t0 + (k + 1) * h); };
   if (done > 0) {
     // The summary covers every lead: those of the earlier run from its file
     // (read before the files are reopened for writing).
     io::FieldReader written(out_spec.path, comm);
     for (long k = 0; k < std::min(done, known); ++k) {
       const auto truth = truth_of(k);
-      means.add(score(read_output(job, written, k), truth), score(persistence, truth));
+      means.add(score(read_output(job, written, k, b), truth, d->comm()), score(persistence, truth, d->comm()));
     }
   }
   InferenceOutputs out(out_spec, comm);
@@ -154,26 +157,26 @@ void forecast_file(const InferConfig& config, c10::Device device, MPI_Comm comm)
     out.set_attribute("memory_format", job.sampling.memory_format);
     out.mark_complete(0);
   }
-  RolloutOptions options{leads, K, c.feedback, c.batch};
+  RolloutOptions options{leads, K, c.feedback, c.batch, {}};
   options.as_stored = [&](const at::Tensor& x) { return normalised(job, in_field_units(job, x)); };
   const MemberPredictor predictor = [&](std::int64_t first_member, std::int64_t count) {
     return flex_predictor(job.sampling, Task::Forecast, first_member, count);
   };
-  rollout(state, job.tiling, predictor, options, comm, [&](std::int64_t k, const at::Tensor& members) {
+  rollout(state, *d, predictor, options, [&](std::int64_t k, const at::Tensor& members) {
     const auto mean = members.mean(0);
     const long target = t0 + (k + 1) * h;
     at::Tensor truth;
     log::Fields line{{"lead", double(k + 1)}, {"snapshot", double(target)}};
     if (k < known) {
       truth = truth_of(k);
-      const auto flex = score(mean, truth), kept = score(persistence, truth);
+      const auto flex = score(mean, truth, d->comm()), kept = score(persistence, truth, d->comm());
       means.add(flex, kept);
       line.insert(line.end(), {{"rfne", flex.rfne}, {"pcc", flex.pcc}, {"rfne_persistence", kept.rfne},
                                {"pcc_persistence", kept.pcc}});
     }
-    out.write(k, in_field_units(job, mean), in_field_units(job, members),
-              out_spec.with_truth ? in_field_units(job, truth) : at::Tensor(),
-              in_field_units(job, persistence.unsqueeze(0)));
+    out.write_block(k, b, in_field_units(job, mean), in_field_units(job, members),
+                    out_spec.with_truth ? in_field_units(job, truth) : at::Tensor(),
+                    in_field_units(job, persistence.unsqueeze(0)));
     out.mark_complete(k + 1);
     log::progress("infer", k + 1, line);
   });

@@ -4,9 +4,10 @@
 
 #include <algorithm>
 #include <array>
-#include <utility>
 #include <cmath>
+#include <memory>
 #include <string>
+#include <utility>
 
 #include "flex/core/collectives.hpp"
 #include "flex/core/error.hpp"
@@ -190,10 +191,39 @@ at::Tensor read_block(const io::FieldReader& reader, long n, const std::vector<s
 
 at::Tensor normalised(const Job& job, const at::Tensor& fields) { return (fields - job.norm_mean) / job.norm_std; }
 
-at::Tensor read_normalised(const Job& job, long n) { return normalised(job, read_channels(job.reader, n, job.channels)); }
-
 at::Tensor in_field_units(const Job& job, const at::Tensor& normalised) {
   return normalised * job.norm_std + job.norm_mean;
+}
+
+namespace {
+
+// The decomposition and what a rank holds, once (rank 0's log line): the
+// largest block and reach, against the whole field the ranks used to hold.
+void log_decomposition(const decomp::BlockDecomposition& d, long members, long channels) {
+  long block = 0, reach = 0;
+  for (int r = 0; r < d.size(); ++r) {
+    block = std::max(block, d.block(r).count());
+    reach = std::max(reach, d.reach(r).count());
+  }
+  const auto& s = d.tiling().spec();
+  log::info("infer: ", d.dims()[0], "x", d.dims()[1], " blocks over ", d.size(), " rank(s); the largest block ",
+            block, " pixels, its reach ", reach, " (stitching ", members * channels, " plane(s) of ",
+            static_cast<double>((members * channels + 1) * reach * 8) / 1e6, " MB per rank; the whole field: ",
+            s.height * s.width, " pixels)");
+}
+
+}  // namespace
+
+std::unique_ptr<decomp::BlockDecomposition> block_decomposition(const InferConfig& c, const Job& job, MPI_Comm comm) {
+  int ranks = 1;
+  FLEX_CHECK_MPI(MPI_Comm_size(comm, &ranks));
+  const auto grid = c.decomposition;
+  FLEX_REQUIRE(grid[0] == 0 || grid[0] * grid[1] == ranks,
+               c.about("infer.decomposition") << " = " << grid[0] << "x" << grid[1] << " is " << grid[0] * grid[1]
+                                              << " blocks for " << ranks << " rank(s)");
+  auto d = std::make_unique<decomp::BlockDecomposition>(job.tiling, comm, grid);
+  log_decomposition(*d, job.sampling.members, static_cast<long>(job.channels.size()));
+  return d;
 }
 
 void finish(const InferConfig& c, const OutputSpec& out, MPI_Comm comm) {

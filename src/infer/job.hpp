@@ -8,6 +8,7 @@
 #include <mpi.h>
 
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include "flex/data/transforms.hpp"
@@ -62,8 +63,12 @@ at::Tensor read_block(const io::FieldReader& reader, long n, const std::vector<s
 // (x - norm_mean) / norm_std, and back.
 at::Tensor normalised(const Job& job, const at::Tensor& fields);
 at::Tensor in_field_units(const Job& job, const at::Tensor& normalised);
-// The job's channels of snapshot `n` of the input, normalised: [C, H, W].
-at::Tensor read_normalised(const Job& job, long n);
+
+// The block decomposition of job.tiling over comm's ranks
+// (infer.decomposition: auto or a grid whose product is the rank count,
+// checked), logged once. Collective.
+std::unique_ptr<decomp::BlockDecomposition> block_decomposition(const InferConfig& config, const Job& job,
+                                                                MPI_Comm comm);
 
 // After the field files are closed: the resolved deck beside them (rank 0)
 // and the closing log line.

@@ -4,7 +4,6 @@
 
 #include <filesystem>
 
-#include "flex/core/collectives.hpp"
 #include "flex/core/error.hpp"
 #include "flex/core/output.hpp"
 
@@ -27,9 +26,7 @@ std::vector<std::string> output_paths(const OutputSpec& spec) {
   return out;
 }
 
-InferenceOutputs::InferenceOutputs(const OutputSpec& spec, MPI_Comm comm) : comm_(comm) {
-  FLEX_CHECK_MPI(MPI_Comm_rank(comm, &rank_));
-  FLEX_CHECK_MPI(MPI_Comm_size(comm, &size_));
+InferenceOutputs::InferenceOutputs(const OutputSpec& spec, MPI_Comm comm) {
   io::WriterOptions opt;
   opt.overwrite = spec.overwrite;
   opt.dx = opt.dy = spec.dx;
@@ -67,30 +64,6 @@ std::vector<io::FieldWriter*> InferenceOutputs::files() const {
   for (auto* w : {mean_.get(), members_.get(), truth_.get(), baselines_.get()})
     if (w) out.push_back(w);
   return out;
-}
-
-void InferenceOutputs::write_rows(io::FieldWriter& w, long n0, const at::Tensor& block) {
-  const auto s = w.shape();
-  FLEX_CHECK(block.dim() == 4 && block.size(1) == s.c && block.size(2) == s.h && block.size(3) == s.w,
-             w.path() << ": block " << block.sizes() << " does not match [., " << s.c << ", " << s.h << ", " << s.w
-                      << "]");
-  const auto rows = mpi::share(s.h, rank_, size_);
-  auto slab = block.narrow(2, rows.begin, rows.size()).contiguous();  // [entries, C, rows, W]
-  w.write(io::Hyperslab{n0, block.size(0), 0, s.c, rows.begin, rows.size(), 0, s.w}, slab.data_ptr<float>());
-}
-
-void InferenceOutputs::write(long n, const at::Tensor& mean, const at::Tensor& members, const at::Tensor& truth,
-                             const at::Tensor& baselines) {
-  write_rows(*mean_, n, mean.unsqueeze(0));
-  if (members_) write_rows(*members_, n * members.size(0), members);
-  if (truth_) {
-    FLEX_CHECK(truth.defined(), "truth requested but not given");
-    write_rows(*truth_, n, truth.unsqueeze(0));
-  }
-  if (baselines_) {
-    FLEX_CHECK(baselines.defined() && baselines.dim() == 4, "baselines [B, C, H, W] requested but not given");
-    write_rows(*baselines_, n, baselines.reshape({1, -1, baselines.size(2), baselines.size(3)}));
-  }
 }
 
 void InferenceOutputs::write_rect(io::FieldWriter& w, long n0, const decomp::Rect& where, const at::Tensor& part) {

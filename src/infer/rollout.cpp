@@ -11,12 +11,18 @@ namespace flex::infer {
 
 namespace {
 
-// One lead from the two latest frames [C, H, W]: the FC residual is added to `last`.
-at::Tensor step(const at::Tensor& prev, const at::Tensor& last, const decomp::Tiling& tiling,
-                const PatchPredictor& predict, std::int64_t expected, std::int64_t batch, std::int64_t lead,
-                MPI_Comm comm) {
-  const auto frames = torch::cat({prev, last});  // oldest first, as data::Dataset stacks them
-  auto members = predict_field(frames, last, tiling, predict, batch, lead * tiling.count(), comm).members;
+// One lead from this rank's block of the two latest frames [C, h, w]: the FC
+// residual is added to `last`.
+at::Tensor step(const at::Tensor& prev, const at::Tensor& last, const decomp::BlockDecomposition& d,
+                const PatchPredictor& predict, std::int64_t expected, std::int64_t batch, std::int64_t lead) {
+  const auto frames = torch::cat({prev, last}).contiguous();  // oldest first, as data::Dataset stacks them
+  const auto g = d.reach(d.rank());
+  const auto C2 = frames.size(0);
+  const auto filled = decomp::fill_regions(d, frames.data_ptr<float>(), C2, [&](int r) { return d.reach(r); });
+  const auto reach = torch::from_blob(const_cast<float*>(filled.data()), {C2, g.rows.size(), g.cols.size()},
+                                      torch::kFloat32);
+  const auto base = reach.narrow(0, C2 / 2, C2 / 2);
+  auto members = predict_block(reach, base, d, predict, batch, lead * d.tiling().count()).members;
   FLEX_CHECK(members.size(0) == expected, "rollout: predictor gave " << members.size(0) << " members, not " << expected);
   return members;
 }
@@ -28,24 +34,24 @@ RolloutState initial_state(const at::Tensor& prev, const at::Tensor& last, std::
           last.unsqueeze(0).expand({members, -1, -1, -1}).contiguous()};
 }
 
-void rollout(RolloutState state, const decomp::Tiling& tiling, const MemberPredictor& predictor,
-             const RolloutOptions& o, MPI_Comm comm, const LeadSink& sink) {
+void rollout(RolloutState state, const decomp::BlockDecomposition& d, const MemberPredictor& predictor,
+             const RolloutOptions& o, const LeadSink& sink) {
   FLEX_PROFILE("infer::rollout");
   FLEX_CHECK(o.leads >= 1 && o.members >= 1, "rollout: " << o.leads << " leads, " << o.members << " members");
   FLEX_CHECK(state.prev.dim() == 4 && state.prev.size(0) == o.members && state.last.sizes() == state.prev.sizes(),
-             "rollout: the state must hold [" << o.members << ", C, H, W] frames");
+             "rollout: the state must hold [" << o.members << ", C, h, w] frames of the block");
   const auto stored = [&](const at::Tensor& x) { return o.as_stored ? o.as_stored(x) : x; };
   // All members sample from the same frames; their mean is the next frame.
   const auto together = o.feedback == Feedback::Mean ? predictor(0, o.members) : PatchPredictor();
   for (std::int64_t k = state.lead; k < o.leads; ++k) {
     at::Tensor members, next;
     if (o.feedback == Feedback::Mean) {
-      members = step(state.prev[0], state.last[0], tiling, together, o.members, o.batch, k, comm);
+      members = step(state.prev[0], state.last[0], d, together, o.members, o.batch, k);
       next = stored(members.mean(0)).unsqueeze(0).expand({o.members, -1, -1, -1}).contiguous();
     } else {
       std::vector<at::Tensor> own;
       for (std::int64_t m = 0; m < o.members; ++m)
-        own.push_back(step(state.prev[m], state.last[m], tiling, predictor(m, 1), 1, o.batch, k, comm)[0]);
+        own.push_back(step(state.prev[m], state.last[m], d, predictor(m, 1), 1, o.batch, k)[0]);
       members = torch::stack(own);
       next = stored(members);
     }

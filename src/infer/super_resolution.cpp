@@ -12,7 +12,6 @@
 #include <limits>
 #include <utility>
 
-#include "flex/core/error.hpp"
 #include "flex/core/log.hpp"
 #include "flex/data/transforms.hpp"
 #include "flex/decomp/blocks.hpp"
@@ -34,18 +33,6 @@ const std::vector<std::pair<const char*, double SrSnapshot::*>>& scores() {
       {"rfne_conditioning", &SrSnapshot::rfne_conditioning},
       {"rfne_bicubic_align_corners", &SrSnapshot::rfne_bicubic_align_corners}};
   return all;
-}
-
-// The decomposition and what a rank holds, once (rank 0's log line): the
-// largest block and reach, against the whole field the ranks used to hold.
-void log_decomposition(const decomp::BlockDecomposition& d, long members, long channels) {
-  long block = 0, reach = 0;
-  for (int r = 0; r < d.size(); ++r) block = std::max(block, d.block(r).count()), reach = std::max(reach, d.reach(r).count());
-  const auto& s = d.tiling().spec();
-  log::info("infer: ", d.dims()[0], "x", d.dims()[1], " blocks over ", d.size(), " rank(s); the largest block ",
-            block, " pixels, its reach ", reach, " (stitching ", members * channels, " plane(s) of ",
-            static_cast<double>((members * channels + 1) * reach * 8) / 1e6, " MB per rank; the whole field: ",
-            s.height * s.width, " pixels)");
 }
 
 // Where a rank's pixels lie and the low-res window they need, the same for every snapshot.
@@ -118,13 +105,8 @@ double SrSummary::mean(double SrSnapshot::*value) const {
 
 SrSummary super_resolve_file(const InferConfig& c, c10::Device device, MPI_Comm comm) {
   auto job = open_job(c, Task::SuperResolution, device, comm);
-  int ranks = 1;
-  FLEX_CHECK_MPI(MPI_Comm_size(comm, &ranks));
-  FLEX_REQUIRE(c.decomposition[0] == 0 || c.decomposition[0] * c.decomposition[1] == ranks,
-               c.about("infer.decomposition") << " = " << c.decomposition[0] << "x" << c.decomposition[1] << " is "
-                                              << c.decomposition[0] * c.decomposition[1] << " blocks for " << ranks
-                                              << " rank(s)");
-  const decomp::BlockDecomposition d(job.tiling, comm, c.decomposition);
+  const auto decomposition = block_decomposition(c, job, comm);
+  const auto& d = *decomposition;
   const bool lowres = c.lowres_input;
   InferenceOutputs out(job.out, comm);
   const auto predict = flex_predictor(job.sampling, Task::SuperResolution, 0);
@@ -134,7 +116,6 @@ SrSummary super_resolve_file(const InferConfig& c, c10::Device device, MPI_Comm 
   const auto& edges = job.tiling.spec().boundary;
   const io::Periodicity wraps{edges.rows == decomp::Boundary::Periodic, edges.cols == decomp::Boundary::Periodic};
   const SrGeometry geo = sr_geometry(d, c.factor, wraps);
-  log_decomposition(d, job.sampling.members, static_cast<long>(job.channels.size()));
   const auto& b = geo.block;
   const long C = static_cast<long>(job.channels.size());
   for (size_t i = 0; i < job.snapshots.size(); ++i) {

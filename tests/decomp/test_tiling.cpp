@@ -1,6 +1,6 @@
 // Tiling and stitching: tile -> stitch reproduces the field to round-off for
-// any rank count, halo, boundary and field size (including sizes that are not
-// multiples of the stride).
+// any halo, boundary and field size (including sizes that are not multiples
+// of the stride). Over ranks: test_blocks.cpp.
 #include <gtest/gtest.h>
 #include <mpi.h>
 
@@ -16,20 +16,16 @@ using flex::decomp::testing::random_field;
 
 namespace {
 
-// Each rank extracts and stitches only its own patches; the reduction joins them.
+// Every patch extracted and stitched back (the whole-field reference stitcher
+// the block stitcher is tested against).
 std::vector<float> tile_and_stitch(const Tiling& tiling, const std::vector<float>& field) {
-  int rank, size;
-  MPI_Comm_rank(MPI_COMM_WORLD, &rank);
-  MPI_Comm_size(MPI_COMM_WORLD, &size);
   const long P = tiling.spec().patch;
   std::vector<float> patch(static_cast<size_t>(P * P));
   Stitcher stitcher(tiling);
-  const auto mine = patches_of_rank(tiling, rank, size);
-  for (long i = mine.begin; i < mine.end; ++i) {
+  for (long i = 0; i < tiling.count(); ++i) {
     tiling.extract(field.data(), i, patch.data());
     stitcher.add(i, patch.data());
   }
-  stitcher.reduce(MPI_COMM_WORLD);
   return stitcher.result();
 }
 
@@ -110,20 +106,6 @@ TEST(Tiling, BoundaryWordsRoundTrip) {
   EXPECT_EQ(boundaries_name(Boundary::Reflect), "reflect");
   EXPECT_THROW(parse_boundaries("wall"), flex::InputError);
   EXPECT_THROW(parse_boundaries("reflect,"), flex::InputError);
-}
-
-TEST(Tiling, RanksGetBalancedContiguousShares) {
-  Tiling t({2048, 2048, 256, 0, Boundary::Periodic});
-  long covered = 0, prev_end = 0;
-  for (int r = 0; r < 3; ++r) {
-    auto share = patches_of_rank(t, r, 3);
-    EXPECT_EQ(share.begin, prev_end);
-    EXPECT_GE(share.end - share.begin, 21);
-    EXPECT_LE(share.end - share.begin, 22);
-    covered += share.end - share.begin;
-    prev_end = share.end;
-  }
-  EXPECT_EQ(covered, 64);
 }
 
 TEST(Tiling, InvalidHaloIsAnInputError) {

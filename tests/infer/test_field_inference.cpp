@@ -1,12 +1,16 @@
-// Whole-field inference over patches: with a known patch predictor the
-// stitched members, mean and spread are exact, for any rank count and batch.
+// Whole-field inference on the block decomposition: with a known patch
+// predictor the stitched members, mean and spread are exact, for any rank
+// count, grid and batch.
 #include <gtest/gtest.h>
 #include <mpi.h>
 #include <torch/torch.h>
 
+#include "blocks.hpp"
 #include "flex/infer/field_inference.hpp"
 
 using namespace flex;
+using infer::testing::reach_of;
+using infer::testing::whole_of;
 
 namespace {
 
@@ -21,6 +25,22 @@ infer::PatchPredictor scaled_members(std::int64_t members, std::vector<std::int6
   };
 }
 
+// The whole-field members, mean and std of predict_block on every grid shape.
+std::vector<infer::FieldPrediction> on_every_grid(const at::Tensor& input, const at::Tensor& base,
+                                                  const decomp::Tiling& tiling, const infer::PatchPredictor& predict,
+                                                  std::int64_t batch, std::int64_t id_offset = 0) {
+  int n = 1;
+  MPI_Comm_size(MPI_COMM_WORLD, &n);
+  std::vector<infer::FieldPrediction> out;
+  for (int rows = 1; rows <= n; ++rows) {
+    if (n % rows) continue;
+    decomp::BlockDecomposition d(tiling, MPI_COMM_WORLD, {rows, n / rows});
+    const auto p = infer::predict_block(reach_of(input, d), reach_of(base, d), d, predict, batch, id_offset);
+    out.push_back({whole_of(p.members, d), whole_of(p.mean, d), whole_of(p.std, d)});
+  }
+  return out;
+}
+
 }  // namespace
 
 TEST(FieldInference, StitchedMembersMeanAndStdAreExact) {
@@ -30,12 +50,13 @@ TEST(FieldInference, StitchedMembersMeanAndStdAreExact) {
   for (long halo : {0L, 4L}) {
     for (std::int64_t batch : {1, 5}) {
       decomp::Tiling tiling({70, 90, 32, halo, decomp::Boundary::Periodic});
-      const auto got = infer::predict_field(input, base, tiling, scaled_members(3), batch, 0, MPI_COMM_WORLD);
-      ASSERT_EQ(got.members.sizes(), (std::vector<std::int64_t>{3, 1, 70, 90}));
-      for (int k = 0; k < 3; ++k)
-        EXPECT_TRUE(torch::allclose(got.members[k][0], input[0] * double(k + 1) + base[0], 1e-5, 1e-5));
-      EXPECT_TRUE(torch::allclose(got.mean[0], input[0] * 2.0 + base[0], 1e-5, 1e-5));
-      EXPECT_TRUE(torch::allclose(got.std[0], input[0].abs(), 1e-4, 1e-4));
+      for (const auto& got : on_every_grid(input, base, tiling, scaled_members(3), batch)) {
+        ASSERT_EQ(got.members.sizes(), (std::vector<std::int64_t>{3, 1, 70, 90}));
+        for (int k = 0; k < 3; ++k)
+          EXPECT_TRUE(torch::allclose(got.members[k][0], input[0] * double(k + 1) + base[0], 1e-5, 1e-5));
+        EXPECT_TRUE(torch::allclose(got.mean[0], input[0] * 2.0 + base[0], 1e-5, 1e-5));
+        EXPECT_TRUE(torch::allclose(got.std[0], input[0].abs(), 1e-4, 1e-4));
+      }
     }
   }
 }
@@ -46,18 +67,20 @@ TEST(FieldInference, EveryChannelIsStitchedOnItsOwn) {
   const auto input = torch::randn({3, 40, 56});
   const auto base = torch::randn({2, 40, 56});
   decomp::Tiling tiling({40, 56, 16, 3, decomp::Boundaries{decomp::Boundary::Reflect, decomp::Boundary::Periodic}});
-  const auto got = infer::predict_field(input, base, tiling, scaled_members(2), 4, 0, MPI_COMM_WORLD);
-  ASSERT_EQ(got.members.sizes(), (std::vector<std::int64_t>{2, 2, 40, 56}));
-  const auto expected = input.narrow(0, 0, 2) * 1.5 + base;
-  EXPECT_TRUE(torch::allclose(got.mean, expected, 1e-5, 1e-5));
-  EXPECT_TRUE(torch::allclose(got.members[1], input.narrow(0, 0, 2) * 2.0 + base, 1e-5, 1e-5));
+  for (const auto& got : on_every_grid(input, base, tiling, scaled_members(2), 4)) {
+    ASSERT_EQ(got.members.sizes(), (std::vector<std::int64_t>{2, 2, 40, 56}));
+    const auto expected = input.narrow(0, 0, 2) * 1.5 + base;
+    EXPECT_TRUE(torch::allclose(got.mean, expected, 1e-5, 1e-5));
+    EXPECT_TRUE(torch::allclose(got.members[1], input.narrow(0, 0, 2) * 2.0 + base, 1e-5, 1e-5));
+  }
 }
 
 TEST(FieldInference, EachPatchRunsOnceWithGlobalIds) {
   decomp::Tiling tiling({64, 64, 32, 8, decomp::Boundary::Reflect});
   std::vector<std::int64_t> seen;
   const auto field = torch::randn({1, 64, 64});
-  infer::predict_field(field, field, tiling, scaled_members(1, &seen), 2, 1000, MPI_COMM_WORLD);
+  decomp::BlockDecomposition d(tiling, MPI_COMM_WORLD);
+  infer::predict_block(reach_of(field, d), reach_of(field, d), d, scaled_members(1, &seen), 2, 1000);
   // Every rank saw a disjoint share; together they cover the tiling once.
   int n = static_cast<int>(seen.size()), total = 0;
   MPI_Allreduce(&n, &total, 1, MPI_INT, MPI_SUM, MPI_COMM_WORLD);
@@ -66,14 +89,4 @@ TEST(FieldInference, EachPatchRunsOnceWithGlobalIds) {
     EXPECT_GE(id, 1000);
     EXPECT_LT(id, 1000 + tiling.count());
   }
-}
-
-TEST(FieldInference, GatherPatchesMatchesTheTiling) {
-  decomp::Tiling tiling({40, 40, 16, 4, decomp::Boundary::Periodic});
-  const auto field = torch::arange(2 * 40 * 40, torch::kFloat32).view({2, 40, 40});
-  const auto patches = infer::gather_patches(field, tiling, {0, 5});
-  ASSERT_EQ(patches.sizes(), (std::vector<std::int64_t>{2, 2, 16, 16}));
-  const auto p = tiling.patch(5);
-  EXPECT_EQ(patches[1][1][0][0].item<float>(),
-            field[1][tiling.field_row(p.row0)][tiling.field_col(p.col0)].item<float>());
 }

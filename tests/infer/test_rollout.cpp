@@ -1,4 +1,5 @@
-// Rollouts through stub predictors (the FC base is the last frame): an
+// Rollouts through stub predictors (the FC base is the last frame), on the
+// block decomposition at any rank count: an
 // identity-residual model rolled out with the ensemble mean fed back is
 // persistence, and the two feedback modes differ exactly as they should.
 #include <gtest/gtest.h>
@@ -7,9 +8,12 @@
 
 #include <cmath>
 
+#include "blocks.hpp"
 #include "flex/infer/rollout.hpp"
 
 using namespace flex;
+using infer::testing::block_of;
+using infer::testing::whole_of;
 
 namespace {
 
@@ -39,12 +43,14 @@ infer::MemberPredictor identity_residual() {
   };
 }
 
-// Every lead's members, as the sink receives them.
+// Every lead's whole-field members, from the blocks the sink receives on
+// the ranks' default grid.
 std::vector<at::Tensor> run(const at::Tensor& prev, const at::Tensor& last, const decomp::Tiling& tiling,
                             const infer::MemberPredictor& predictor, const infer::RolloutOptions& o,
                             std::int64_t from = 0) {
+  const decomp::BlockDecomposition d(tiling, MPI_COMM_WORLD);
   std::vector<at::Tensor> leads;
-  infer::RolloutState state = infer::initial_state(prev, last, o.members);
+  infer::RolloutState state = infer::initial_state(block_of(prev, d), block_of(last, d), o.members);
   if (from > 0) {
     // The state an uninterrupted run reached at lead `from`.
     auto head = o;
@@ -53,13 +59,13 @@ std::vector<at::Tensor> run(const at::Tensor& prev, const at::Tensor& last, cons
     const auto fed = [&](std::int64_t k) {
       if (k < 0) return state.last;
       const auto& m = done[static_cast<size_t>(k)];
-      return o.feedback == infer::Feedback::Mean ? m.mean(0, true).expand_as(m).contiguous() : m;
+      return block_of(o.feedback == infer::Feedback::Mean ? m.mean(0, true).expand_as(m).contiguous() : m, d);
     };
     state = {from, fed(from - 2), fed(from - 1)};
   }
-  infer::rollout(state, tiling, predictor, o, MPI_COMM_WORLD, [&](std::int64_t k, const at::Tensor& members) {
+  infer::rollout(state, d, predictor, o, [&](std::int64_t k, const at::Tensor& members) {
     EXPECT_EQ(k, from + static_cast<std::int64_t>(leads.size()));
-    leads.push_back(members);
+    leads.push_back(whole_of(members, d));
   });
   return leads;
 }

@@ -1,18 +1,15 @@
 // Tiling of an H x W field into fixed-size P x P patches that overlap by a
 // halo, and stitching back with a partition of unity. Pure functions on raw
-// row-major float planes; MPI appears only in Stitcher::reduce().
+// row-major float planes, no MPI (blocks.hpp spreads a tiling over ranks).
 //
 // Patch i covers rows [r0 - halo, r0 - halo + P) (same for columns), where the
 // cores r0 are spread evenly so every pixel is covered; pixels outside the
 // field come from periodic wrap or mirror reflection.
 #pragma once
 
-#include <mpi.h>
-
 #include <string>
 #include <vector>
 
-#include "flex/core/collectives.hpp"
 
 namespace flex::decomp {
 
@@ -75,14 +72,13 @@ class Tiling {
   std::vector<double> ramp_;  // 1D weight profile over 0..P-1
 };
 
-// Accumulates weighted patches; result() divides by the summed weights, so
-// weights form an exact partition of unity wherever a pixel is covered.
+// Accumulates weighted patches of a whole field on one rank (the reference
+// BlockStitcher is tested against); result() divides by the summed weights,
+// so weights form an exact partition of unity wherever a pixel is covered.
 class Stitcher {
  public:
   explicit Stitcher(const Tiling& tiling);
   void add(long index, const float* patch);
-  // Sum numerators and weights over `comm` (every rank gets the full field).
-  void reduce(MPI_Comm comm);
   // Stitched H x W field.
   std::vector<float> result() const;
 
@@ -90,8 +86,5 @@ class Stitcher {
   const Tiling& tiling_;
   std::vector<double> numerator_, weight_;
 };
-
-// Balanced contiguous set of patch indices for `rank` of `size`.
-mpi::Range patches_of_rank(const Tiling& tiling, int rank, int size);
 
 }  // namespace flex::decomp

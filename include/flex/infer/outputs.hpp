@@ -1,5 +1,5 @@
 // The field files one inference run writes, each [N, C, H, W] float32 with
-// row slabs written by every rank (C: the predicted channels): <stem>.h5
+// each rank writing its block (C: the predicted channels): <stem>.h5
 // (ensemble mean, [N, C, H, W]), <stem>.members.h5 (when K > 1: [N*K, C, H,
 // W], entry n*K + k is member k of field n), <stem>.truth.h5 (the reference
 // the prediction is scored against, when known) and <stem>.baselines.h5
@@ -41,13 +41,9 @@ constexpr const char* kCompleteAttribute = "complete";
 class InferenceOutputs {
  public:
   InferenceOutputs(const OutputSpec& spec, MPI_Comm comm);
-  // Collective: row share of this rank. mean/truth [C, H, W]; members [K, C,
-  // H, W]; baselines [B, C, H, W] (required when the spec names baselines).
-  void write(long n, const at::Tensor& mean, const at::Tensor& members, const at::Tensor& truth,
-             const at::Tensor& baselines = {});
   // Collective: this rank's block (field rows x columns) of entry n, the
   // tensors over the block only: mean/truth [C, h, w], members [K, C, h, w],
-  // baselines [B, C, h, w].
+  // baselines [B, C, h, w] (required when the spec names baselines).
   void write_block(long n, const decomp::Rect& block, const at::Tensor& mean, const at::Tensor& members,
                    const at::Tensor& truth, const at::Tensor& baselines = {});
   // Streamed: entries [0, entries) of every file are on disk; recorded in
@@ -61,13 +57,9 @@ class InferenceOutputs {
   std::vector<std::string> paths() const;
 
  private:
-  // block [entries, C, H, W] -> entries n0 .. n0 + entries - 1.
-  void write_rows(io::FieldWriter& w, long n0, const at::Tensor& block);
   // part [entries, C, h, w] at `where` of entries n0 .. n0 + entries - 1.
   void write_rect(io::FieldWriter& w, long n0, const decomp::Rect& where, const at::Tensor& part);
   std::vector<io::FieldWriter*> files() const;
-  MPI_Comm comm_;
-  int rank_ = 0, size_ = 1;
   std::unique_ptr<io::FieldWriter> mean_, members_, truth_, baselines_;
 };
 

@@ -1,18 +1,19 @@
-// Autoregressive forecasting of one whole field: from the known frames
-// (x_{t0-Δ}, x_{t0}) each lead predicts the next frame from the two latest,
-// feeding back either the ensemble mean to every member (the authors'
-// evaluation, SPEC §3) or each member's own prediction. Leads are handed out
-// as they are made, so memory does not grow with their number, and a rollout
-// can start at any lead from the frames it would have fed back there.
+// Autoregressive forecasting of one whole field held in blocks
+// (decomp/blocks.hpp): from the known frames (x_{t0-Δ}, x_{t0}) each lead
+// predicts the next frame from the two latest, feeding back either the
+// ensemble mean to every member (the authors' evaluation, SPEC §3) or each
+// member's own prediction. Each rank keeps only its block of the frames; a
+// halo fill brings the reach its patches read before every lead. Leads are
+// handed out as they are made, so memory does not grow with their number, and
+// a rollout can start at any lead from the frames it would have fed back there.
 #pragma once
 
 #include <ATen/core/Tensor.h>
-#include <mpi.h>
 
 #include <cstdint>
 #include <functional>
 
-#include "flex/decomp/tiling.hpp"
+#include "flex/decomp/blocks.hpp"
 #include "flex/infer/config.hpp"
 #include "flex/infer/field_inference.hpp"
 
@@ -22,14 +23,14 @@ namespace flex::infer {
 // with member_offset = first: noise differs between the rollouts of members).
 using MemberPredictor = std::function<PatchPredictor(std::int64_t first, std::int64_t count)>;
 
-// Where lead `lead` starts: the two latest frames of every member, [K, C, H,
-// W] each, normalised, CPU float32 (with mean feedback the members' frames
-// are the same).
+// Where lead `lead` starts: this rank's block of the two latest frames of
+// every member, [K, C, h, w] each, normalised, CPU float32 (with mean
+// feedback the members' frames are the same).
 struct RolloutState {
   std::int64_t lead = 0;  // 0-based: the next lead to predict
   at::Tensor prev, last;
 };
-// The state of lead 0 from the known frames [C, H, W].
+// The state of lead 0 from this rank's block of the known frames [C, h, w].
 RolloutState initial_state(const at::Tensor& prev, const at::Tensor& last, std::int64_t members);
 
 struct RolloutOptions {
@@ -43,13 +44,13 @@ struct RolloutOptions {
   std::function<at::Tensor(const at::Tensor&)> as_stored;
 };
 
-// Called with each lead (0-based) and its members [K, C, H, W], in order.
+// Called with each lead (0-based) and this rank's block of its members [K, C, h, w], in order.
 using LeadSink = std::function<void(std::int64_t lead, const at::Tensor& members)>;
 
 // Leads state.lead ... options.leads - 1. Lead k's patch ids start at
 // k * tiling.count(), member m's noise is member m's whatever the feedback,
-// so a resumed rollout equals an uninterrupted one. Collective.
-void rollout(RolloutState state, const decomp::Tiling& tiling, const MemberPredictor& predictor,
-             const RolloutOptions& options, MPI_Comm comm, const LeadSink& sink);
+// so a resumed rollout equals an uninterrupted one. Collective over d.comm().
+void rollout(RolloutState state, const decomp::BlockDecomposition& d, const MemberPredictor& predictor,
+             const RolloutOptions& options, const LeadSink& sink);
 
 }  // namespace flex::infer
