@@ -89,7 +89,9 @@ void InferenceOutputs::write_block(long n, const decomp::Rect& block, const at::
   }
   if (baselines_) {
     FLEX_CHECK(baselines.defined() && baselines.dim() == 4, "baselines [B, C, h, w] requested but not given");
-    write_rect(*baselines_, n, block, baselines.reshape({1, -1, baselines.size(2), baselines.size(3)}));
+    // Explicit sizes: an empty block has no -1 to infer.
+    write_rect(*baselines_, n, block,
+               baselines.reshape({1, baselines.size(0) * baselines.size(1), baselines.size(2), baselines.size(3)}));
   }
 }
 
