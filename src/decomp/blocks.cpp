@@ -99,6 +99,11 @@ void exchange(MPI_Comm comm, MPI_Datatype type, std::vector<std::vector<T>>& sen
               int self, const char* what) {
   std::vector<MPI_Request> requests;
   const int n = static_cast<int>(send.size());
+  // Sizes checked before anything is posted: a throw must not leave a neighbour waiting.
+  for (int p = 0; p < n; ++p) {
+    message_count(static_cast<long>(send[static_cast<size_t>(p)].size()), what);
+    message_count(static_cast<long>(recv[static_cast<size_t>(p)].size()), what);
+  }
   for (int p = 0; p < n; ++p) {
     if (p == self || recv[static_cast<size_t>(p)].empty()) continue;
     requests.emplace_back();
@@ -193,6 +198,7 @@ BlockStitcher::BlockStitcher(const BlockDecomposition& d, long planes)
 }
 
 void BlockStitcher::add(long index, long plane, const float* patch) {
+  FLEX_CHECK(!reduced_, "block stitcher: add() after reduce()");
   FLEX_CHECK(plane >= 0 && plane < planes_, "block stitcher: plane " << plane << " outside [0, " << planes_ << ")");
   const Tiling& t = d_.tiling();
   const long P = t.spec().patch, rows = region_.rows.size(), cols = region_.cols.size();
@@ -212,6 +218,7 @@ void BlockStitcher::add(long index, long plane, const float* patch) {
 }
 
 void BlockStitcher::reduce() {
+  FLEX_CHECK(!reduced_, "block stitcher: reduce() twice");
   const Tiling& t = d_.tiling();
   const int me = d_.rank(), n = d_.size();
   const Rect mine = d_.block(me);
@@ -257,12 +264,13 @@ void BlockStitcher::reduce() {
   numerator_ = std::move(num);
   weight_ = std::move(wt);
   region_ = mine;
+  reduced_ = true;
 }
 
 std::vector<float> BlockStitcher::result(long plane) const {
   FLEX_CHECK(plane >= 0 && plane < planes_, "block stitcher: plane " << plane << " outside [0, " << planes_ << ")");
   const long count = region_.count();
-  FLEX_CHECK(static_cast<long>(weight_.size()) == count, "block stitcher: result() before reduce()");
+  FLEX_CHECK(reduced_, "block stitcher: result() before reduce()");
   std::vector<float> out(static_cast<size_t>(count));
   for (long k = 0; k < count; ++k) {
     const double w = weight_[static_cast<size_t>(k)];

@@ -119,11 +119,11 @@ void Stitcher::add(long index, const float* patch) {
   for (long i = 0; i < s.patch; ++i) {
     const long r = p.row0 + i;
     // Mirrored pixels are copies of interior ones, predicted with less context.
-    if (s.boundary == Boundary::Reflect && (r < 0 || r >= s.height)) continue;
+    if (s.boundary.rows == Boundary::Reflect && (r < 0 || r >= s.height)) continue;
     const long fr = tiling_.field_row(r);
     for (long j = 0; j < s.patch; ++j) {
       const long c = p.col0 + j;
-      if (s.boundary == Boundary::Reflect && (c < 0 || c >= s.width)) continue;
+      if (s.boundary.cols == Boundary::Reflect && (c < 0 || c >= s.width)) continue;
       const size_t k = static_cast<size_t>(fr * s.width + tiling_.field_col(c));
       const double w = tiling_.weight(i, j);
       numerator_[k] += w * static_cast<double>(patch[i * s.patch + j]);

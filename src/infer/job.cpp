@@ -198,7 +198,8 @@ at::Tensor in_field_units(const Job& job, const at::Tensor& normalised) {
 namespace {
 
 // The decomposition and what a rank holds, once (rank 0's log line): the
-// largest block and reach, against the whole field the ranks used to hold.
+// largest block and the largest reach (of any ranks), against the whole field
+// the ranks used to hold.
 void log_decomposition(const decomp::BlockDecomposition& d, long members, long channels) {
   long block = 0, reach = 0;
   for (int r = 0; r < d.size(); ++r) {
@@ -207,7 +208,7 @@ void log_decomposition(const decomp::BlockDecomposition& d, long members, long c
   }
   const auto& s = d.tiling().spec();
   log::info("infer: ", d.dims()[0], "x", d.dims()[1], " blocks over ", d.size(), " rank(s); the largest block ",
-            block, " pixels, its reach ", reach, " (stitching ", members * channels, " plane(s) of ",
+            block, " pixels, the largest reach ", reach, " (stitching ", members * channels, " plane(s) of ",
             static_cast<double>((members * channels + 1) * reach * 8) / 1e6, " MB per rank; the whole field: ",
             s.height * s.width, " pixels)");
 }

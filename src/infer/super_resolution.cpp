@@ -137,6 +137,7 @@ SrSummary super_resolve_file(const InferConfig& c, c10::Device device, MPI_Comm 
                     truth.defined() ? in_field_units(job, truth) : at::Tensor(), in_field_units(job, baselines));
     SrSnapshot s;
     s.snapshot = n;
+    s.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     const auto mean = field.mean.contiguous();
     const auto grown = decomp::fill_regions(d, mean.data_ptr<float>(), C,
                                             [&](int r) { return decomp::grown_block(d, r); });
@@ -150,7 +151,6 @@ SrSummary super_resolve_file(const InferConfig& c, c10::Device device, MPI_Comm 
       s.rfne_conditioning = score(baselines[1], truth, d.comm()).rfne;
       s.rfne_bicubic_align_corners = score(baselines[2], truth, d.comm()).rfne;
     }
-    s.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     log::Fields line{{"snapshot", double(n)}, {"s_per_field", s.seconds}, {"seam", s.seam}};
     if (truth.defined())
       for (const auto& [name, value] : scores()) line.push_back({name, s.*value});

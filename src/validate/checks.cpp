@@ -80,10 +80,14 @@ std::vector<Result> stitching(const Context& c) {
     const auto b = d.block(d.rank());
     auto block = stitcher.result(0);
     const auto back = torch::from_blob(block.data(), {b.rows.size(), b.cols.size()});
-    double worst = (back - field.narrow(0, b.rows.begin, b.rows.size()).narrow(1, b.cols.begin, b.cols.size()))
-                       .abs()
-                       .max()
-                       .item<double>();
+    // A rank without a block (more grid rows than patch rows) has nothing to compare.
+    double worst =
+        b.count() == 0
+            ? 0.0
+            : (back - field.narrow(0, b.rows.begin, b.rows.size()).narrow(1, b.cols.begin, b.cols.size()))
+                  .abs()
+                  .max()
+                  .item<double>();
     FLEX_CHECK_MPI(MPI_Allreduce(MPI_IN_PLACE, &worst, 1, MPI_DOUBLE, MPI_MAX, c.comm));
     out.push_back(below("decomp.stitch_roundtrip", "max |stitch(tile(x)) - x|, halo " + std::to_string(halo),
                         worst, 1e-5));

@@ -83,6 +83,7 @@ class BlockStitcher {
   Rect region_;  // the reach, clipped to the field along reflecting axes (mirrored pixels are not summed)
   std::vector<double> numerator_, weight_;
   std::uint64_t bytes_sent_ = 0;
+  bool reduced_ = false;  // reduce() turns the reach's sums into the block's
 };
 
 // Collective: each rank's values of region_of(rank) (unwrapped rows and
