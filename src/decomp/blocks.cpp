@@ -104,20 +104,17 @@ void exchange(MPI_Comm comm, MPI_Datatype type, std::vector<std::vector<T>>& sen
     message_count(static_cast<long>(send[static_cast<size_t>(p)].size()), what);
     message_count(static_cast<long>(recv[static_cast<size_t>(p)].size()), what);
   }
-  for (int p = 0; p < n; ++p) {
-    if (p == self || recv[static_cast<size_t>(p)].empty()) continue;
-    requests.emplace_back();
-    FLEX_CHECK_MPI(MPI_Irecv(recv[static_cast<size_t>(p)].data(),
-                             message_count(static_cast<long>(recv[static_cast<size_t>(p)].size()), what), type, p, 71,
-                             comm, &requests.back()));
-  }
-  for (int p = 0; p < n; ++p) {
-    if (p == self || send[static_cast<size_t>(p)].empty()) continue;
-    requests.emplace_back();
-    FLEX_CHECK_MPI(MPI_Isend(send[static_cast<size_t>(p)].data(),
-                             message_count(static_cast<long>(send[static_cast<size_t>(p)].size()), what), type, p, 71,
-                             comm, &requests.back()));
-  }
+  // One request per peer with something to exchange; receives first.
+  const auto post = [&](auto& buffers, auto&& start) {
+    for (int p = 0; p < n; ++p) {
+      auto& b = buffers[static_cast<size_t>(p)];
+      if (p == self || b.empty()) continue;
+      requests.emplace_back();
+      FLEX_CHECK_MPI(start(b.data(), static_cast<int>(b.size()), p, &requests.back()));
+    }
+  };
+  post(recv, [&](T* data, int count, int p, MPI_Request* r) { return MPI_Irecv(data, count, type, p, 71, comm, r); });
+  post(send, [&](T* data, int count, int p, MPI_Request* r) { return MPI_Isend(data, count, type, p, 71, comm, r); });
   FLEX_CHECK_MPI(MPI_Waitall(static_cast<int>(requests.size()), requests.data(), MPI_STATUSES_IGNORE));
 }
 

@@ -152,7 +152,6 @@ at::Tensor read_window(const io::FieldReader& reader, long n, const std::vector<
                                       : std::pair<long, long>{0, 0};
   };
   std::vector<at::Tensor> planes;
-  float none = 0;  // an empty box still joins the collective read, with a valid buffer
   for (const auto ch : channels) {
     std::vector<at::Tensor> row_parts;
     for (const auto& rr : r.ranges) {
@@ -161,7 +160,7 @@ at::Tensor read_window(const io::FieldReader& reader, long n, const std::vector<
       for (const auto& cr : c.ranges) {
         const auto [w0, nw] = stored(cr);
         auto box = torch::empty({nh, nw}, torch::kFloat32);
-        reader.read(io::Hyperslab{n, 1, ch, 1, h0, nh, w0, nw}, box.numel() > 0 ? box.data_ptr<float>() : &none);
+        reader.read(io::Hyperslab{n, 1, ch, 1, h0, nh, w0, nw}, box.data_ptr<float>());
         if (nh > 0 && nw > 0) parts.push_back(data::subsample(box, stride));
       }
       if (!parts.empty()) row_parts.push_back(torch::cat(parts, 1));
@@ -180,11 +179,10 @@ at::Tensor read_window(const io::FieldReader& reader, long n, const std::vector<
 at::Tensor read_block(const io::FieldReader& reader, long n, const std::vector<std::int64_t>& channels,
                       const decomp::Rect& b) {
   auto out = torch::empty({static_cast<std::int64_t>(channels.size()), b.rows.size(), b.cols.size()}, torch::kFloat32);
-  float none = 0;
   for (size_t k = 0; k < channels.size(); ++k) {
     auto plane = out[static_cast<std::int64_t>(k)];
     reader.read(io::Hyperslab{n, 1, channels[k], 1, b.rows.begin, b.rows.size(), b.cols.begin, b.cols.size()},
-                plane.numel() > 0 ? plane.data_ptr<float>() : &none);
+                plane.data_ptr<float>());
   }
   return out;
 }

@@ -73,10 +73,9 @@ void InferenceOutputs::write_rect(io::FieldWriter& w, long n0, const decomp::Rec
              w.path() << ": block " << part.sizes() << " does not match [., " << s.c << ", " << where.rows.size()
                       << ", " << where.cols.size() << "]");
   const auto data = part.contiguous();
-  float none = 0;  // a rank with an empty block still joins the collective write, with a valid buffer
   w.write(io::Hyperslab{n0, part.size(0), 0, s.c, where.rows.begin, where.rows.size(), where.cols.begin,
                         where.cols.size()},
-          data.numel() > 0 ? data.data_ptr<float>() : &none);
+          data.data_ptr<float>());
 }
 
 void InferenceOutputs::write_block(long n, const decomp::Rect& block, const at::Tensor& mean, const at::Tensor& members,

@@ -238,6 +238,9 @@ void FieldReader::Impl::read_pdebench(const Hyperslab& box, float* out) const {
 void FieldReader::read(const Hyperslab& box, float* out) const {
   const auto& m = *impl_;
   detail::require_inside(box, m.shape, m.path);
+  // A rank with nothing to read still joins the collective read: a valid buffer for its empty selection.
+  float none = 0;
+  if (box.count() == 0) out = &none;
   if (m.format == Format::PdeBench) return m.read_pdebench(box, out);
   H5Handle file_space(H5Dget_space(m.dset.get()), H5Sclose);
   // The ERA5 view leaves out the last (South Pole) row, so rows map one to one.

@@ -102,6 +102,9 @@ void FieldWriter::write(const Hyperslab& box, const float* data) {
   auto& m = *impl_;
   FLEX_CHECK(!m.closed, "write after close: " << m.path);
   detail::require_inside(box, m.shape, m.path);
+  // A rank with nothing to write still joins the collective write: a valid buffer for its empty selection.
+  const float none = 0;
+  if (box.count() == 0) data = &none;
   H5Handle file_space(H5Dget_space(m.dset.get()), H5Sclose);
   H5Handle mem_space = detail::select(box, 4, file_space.get(), m.path);
   auto dxpl = detail::collective_transfer(m.path);
