@@ -26,4 +26,7 @@ run infer input-decks/infer/demo.ini "${common[@]}"
 run analyze input-decks/analyze/demo.ini "${common[@]}"
 run infer input-decks/infer/demo-fc.ini "${common[@]}"
 run analyze input-decks/analyze/demo-fc.ini "${common[@]}"
+# The evidence: FLEX against the aligned bicubic (SR) and persistence (FC), and
+# the figures, from the files the analysis wrote (Debian's python3, not a venv's).
+/usr/bin/python3 validation/plot_results.py demo demo-output --lowres-nyquist 16
 echo "demo: done; fields, metrics (demo-output/demo_analysis_metrics.csv) and spectra in demo-output/"

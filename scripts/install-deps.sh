@@ -11,6 +11,7 @@ packages=(
   libfftw3-dev libfftw3-mpi-dev
   libgtest-dev googletest
   nlohmann-json3-dev
+  python3-matplotlib python3-h5py
 )
 missing=()
 for p in "${packages[@]}"; do

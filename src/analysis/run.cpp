@@ -98,6 +98,11 @@ class Analysis {
     return SlabView{it->second, rows_.begin, in_.shape.h, comm_};
   }
 
+  // Channel c of baseline b (the file is baseline-major, open_baselines).
+  SlabView baseline_slab(Sample& s, size_t b, long c) const {
+    return s.baselines.slab(static_cast<long>(b) * in_.shape.c + c);
+  }
+
   // The map analyze.normalise applies to both fields before a metric.
   Affine normalisation(const Sample& s, long c, const SlabView& truth) const {
     if (config_.normalise == "sample") {
@@ -132,8 +137,7 @@ class Analysis {
     if (in_.baselines && scored)
       for (size_t b = 0; b < in_.baseline_names.size(); ++b) {
         const std::string& source = in_.baseline_names[b];
-        const long plane = static_cast<long>(b) * in_.shape.c + c;  // baseline-major (open_baselines)
-        const auto values = compare(s, c, source, s.prediction_snapshot, ts, s.baselines.slab(plane), a);
+        const auto values = compare(s, c, source, s.prediction_snapshot, ts, baseline_slab(s, b, c), a);
         for (const auto& [metric, v] : values) results_.per_baseline[source][c][metric].push_back(v);
       }
     if (plan_.ensemble) {
@@ -202,14 +206,21 @@ class Analysis {
       for (size_t k = 0; k < e.k.size(); ++k)
         results_.spectra.row() << s.index << field << kind << static_cast<long>(e.k[k]) << e.modes[k] << e.energy[k];
     };
+    // Baselines beside the prediction: where a bicubic's spectrum falls below the truth's is what SR must restore.
     if (ch.w >= 0) {
       add("truth", "vorticity", spectra_->vorticity(s.truth.slab(ch.w)));
       if (in_.has_prediction()) add("prediction", "vorticity", spectra_->vorticity(predicted(s, ch.w)));
+      if (in_.baselines)
+        for (size_t b = 0; b < in_.baseline_names.size(); ++b)
+          add(in_.baseline_names[b].c_str(), "vorticity", spectra_->vorticity(baseline_slab(s, b, ch.w)));
     }
     if (ch.u >= 0 && ch.v >= 0) {
       add("truth", "velocity", spectra_->velocity(s.truth.slab(ch.u), s.truth.slab(ch.v)));
       if (in_.has_prediction())
         add("prediction", "velocity", spectra_->velocity(predicted(s, ch.u), predicted(s, ch.v)));
+      if (in_.baselines)
+        for (size_t b = 0; b < in_.baseline_names.size(); ++b)
+          add(in_.baseline_names[b].c_str(), "velocity", spectra_->velocity(baseline_slab(s, b, ch.u), baseline_slab(s, b, ch.v)));
     }
   }
 

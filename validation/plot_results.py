@@ -1,0 +1,290 @@
+#!/usr/bin/python3
+"""Figures and summary lines from the files flex writes (HDF5 fields, the
+analysis CSV/JSON, the training metrics.jsonl, the validation report JSON).
+
+    plot_results.py demo <output dir>         the demo's evidence (README command 1)
+    plot_results.py report <report.json>      the figures a validation report links
+
+Needs python3-matplotlib and python3-h5py (Debian packages; scripts/install-deps.sh).
+Every figure is written to a temporary name and renamed, so a failed run leaves
+no half-written PNG behind.
+"""
+import argparse
+import csv
+import json
+import math
+import os
+import sys
+
+import matplotlib
+
+matplotlib.use("Agg")  # no display on a batch node
+import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.ticker  # noqa: E402
+
+# The labels the figures use for flex's source names.
+LABELS = {
+    "truth": "truth (DNS)",
+    "prediction": "FLEX (ensemble mean)",
+    "bicubic_aligned": "bicubic (aligned)",
+    "conditioning": "conditioning field",
+    "bicubic_align_corners": "bicubic (align_corners)",
+    "persistence": "persistence",
+}
+
+
+def fail(message):
+    print(f"plot_results: {message}", file=sys.stderr)
+    sys.exit(2)
+
+
+def read_csv(path):
+    try:
+        with open(path, newline="") as f:
+            return list(csv.DictReader(f))
+    except OSError as e:
+        fail(f"{path}: cannot read ({e.strerror})")
+
+
+def read_json(path):
+    try:
+        with open(path) as f:
+            return json.load(f)
+    except OSError as e:
+        fail(f"{path}: cannot read ({e.strerror})")
+    except json.JSONDecodeError as e:
+        fail(f"{path}: not JSON ({e})")
+
+
+def save(fig, path):
+    tmp = path + ".tmp.png"
+    fig.savefig(tmp, dpi=110, bbox_inches="tight")
+    plt.close(fig)
+    os.replace(tmp, path)
+    return path
+
+
+def mean_spectra(rows, kind="vorticity"):
+    """{field: (k list, mean E(k) over samples)} of the spectra table."""
+    sums = {}
+    for r in rows:
+        if r["kind"] != kind:
+            continue
+        per_k = sums.setdefault(r["field"], {})
+        total, n = per_k.get(int(r["k"]), (0.0, 0))
+        per_k[int(r["k"])] = (total + float(r["energy"]), n + 1)
+    return {f: ([k for k in sorted(v)], [v[k][0] / v[k][1] for k in sorted(v)]) for f, v in sums.items()}
+
+
+def spectrum_figure(spectra_csv, out, title, lowres_nyquist=None):
+    spectra = mean_spectra(read_csv(spectra_csv))
+    if "truth" not in spectra:
+        fail(f"{spectra_csv}: no truth vorticity spectrum")
+    fig, ax = plt.subplots(figsize=(6, 4.5))
+    styles = {"truth": ("k", "-"), "prediction": ("tab:red", "-"), "bicubic_aligned": ("tab:blue", "--"),
+              "persistence": ("tab:blue", "--")}
+    for field, (color, line) in styles.items():
+        if field in spectra:
+            k, e = spectra[field]
+            ax.loglog(k, e, color=color, linestyle=line, label=LABELS[field])
+    if lowres_nyquist:
+        ax.axvline(lowres_nyquist, color="grey", linestyle=":", label=f"low-res Nyquist (k = {lowres_nyquist})")
+    ax.set_xlabel("wavenumber k")
+    ax.set_ylabel("vorticity spectrum E(k) (mean over snapshots)")
+    ax.set_title(title)
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend()
+    return save(fig, out)
+
+
+def skill_figure(skill_csv, out, title, threshold=0.95):
+    rows = read_csv(skill_csv)
+    lead = [int(r["step"]) for r in rows]
+    fig, ax = plt.subplots(figsize=(6, 4.5))
+    ax.plot(lead, [float(r["pcc"]) for r in rows], "o-", color="tab:red", label=LABELS["prediction"])
+    if rows and "pcc_persistence" in rows[0]:
+        ax.plot(lead, [float(r["pcc_persistence"]) for r in rows], "s--", color="tab:blue",
+                label=LABELS["persistence"])
+    ax.axhline(threshold, color="grey", linestyle=":", label=f"PCC = {threshold}")
+    ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
+    ax.set_xlabel("lead (snapshots)")
+    ax.set_ylabel("PCC with the DNS")
+    ax.set_title(title)
+    ax.grid(True, alpha=0.3)
+    ax.legend()
+    return save(fig, out)
+
+
+def read_fields(path):
+    import h5py  # only the panels need it
+
+    try:
+        with h5py.File(path, "r") as f:
+            d = f["fields"]
+            return d[...], [int(s) for s in d.attrs.get("snapshots", [])], dict(d.attrs)
+    except OSError as e:
+        fail(f"{path}: cannot read fields ({e})")
+
+
+def panel_figure(stem, out, title, index=0, factor=None):
+    """Low-res input, aligned bicubic, FLEX mean, truth, ensemble std and
+    |error| of one snapshot of `flex infer` SR output <stem>.h5."""
+    truth, snaps, _ = read_fields(stem + ".truth.h5")
+    pred, _, attrs = read_fields(stem + ".h5")
+    base, _, battrs = read_fields(stem + ".baselines.h5")
+    names = str(battrs.get("channels", b"").decode() if isinstance(battrs.get("channels"), bytes)
+                else battrs.get("channels", "")).split(",")
+    if "bicubic_aligned" not in names:
+        fail(f"{stem}.baselines.h5: no bicubic_aligned baseline (channels {names})")
+    c = truth.shape[1]
+    bicubic = base[index, names.index("bicubic_aligned") * c]
+    t, p = truth[index, 0], pred[index, 0]
+    std = None
+    if os.path.exists(stem + ".members.h5"):
+        members, _, mattrs = read_fields(stem + ".members.h5")
+        k = int(mattrs.get("members", 1))
+        std = members[index * k:(index + 1) * k, 0].std(axis=0)
+    if factor is None:
+        deck = attrs.get("deck", b"")
+        deck = deck.decode() if isinstance(deck, bytes) else str(deck)
+        factor = next((int(line.split("=")[1].split("#")[0]) for line in deck.splitlines()
+                       if line.strip().startswith("infer.factor")), 8)
+    lim = float(abs(t).max())
+    panels = [("low-res input (every %dth point)" % factor, t[::factor, ::factor], "RdBu_r", (-lim, lim)),
+              ("bicubic (aligned)", bicubic, "RdBu_r", (-lim, lim)),
+              ("FLEX ensemble mean", p, "RdBu_r", (-lim, lim)),
+              ("truth (DNS)", t, "RdBu_r", (-lim, lim))]
+    err = abs(p - t)
+    if std is not None:
+        panels.append(("ensemble std", std, "viridis", (0, float(max(std.max(), 1e-12)))))
+    panels.append(("|FLEX − truth|", err, "viridis", (0, float(max(err.max(), 1e-12)))))
+    fig, axes = plt.subplots(1, len(panels), figsize=(3.1 * len(panels), 3.4))
+    for ax, (name, field, cmap, (lo, hi)) in zip(axes, panels):
+        im = ax.imshow(field, cmap=cmap, vmin=lo, vmax=hi, origin="lower", interpolation="nearest")
+        ax.set_title(name, fontsize=9)
+        ax.set_xticks([])
+        ax.set_yticks([])
+        fig.colorbar(im, ax=ax, fraction=0.046, pad=0.03)
+    snap = snaps[index] if index < len(snaps) else index
+    fig.suptitle(f"{title}: vorticity ω, snapshot {snap}", fontsize=11)
+    return save(fig, out)
+
+
+def loss_figure(metrics_jsonl, out, title):
+    rows = []
+    try:
+        with open(metrics_jsonl) as f:
+            rows = [json.loads(line) for line in f if line.strip()]
+    except OSError as e:
+        fail(f"{metrics_jsonl}: cannot read ({e.strerror})")
+    fig, ax = plt.subplots(figsize=(6, 4.5))
+    for key in sorted({k for r in rows for k in r if k.startswith("loss_") or k.startswith("rfne_")}):
+        pts = [(r["step"], r[key]) for r in rows if key in r]
+        ax.plot([s for s, _ in pts], [v for _, v in pts], "-" if key.startswith("loss") else "o--", label=key)
+    ax.set_xlabel("training step")
+    ax.set_ylabel("L1 loss of v (train) / RFNE (validation)")
+    ax.set_yscale("log")
+    ax.set_title(title)
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend()
+    return save(fig, out)
+
+
+def sr_summary(metrics_json):
+    m = read_json(metrics_json)
+    flex = m["channels"]["w"]["rfne"]
+    bic = m["baselines"]["sources"]["bicubic_aligned"]["w"]["rfne"]
+    verdict = "FLEX better" if flex < bic else "FLEX NOT better"
+    return (f"SR  RFNE(FLEX) {flex:.4f} vs aligned bicubic {bic:.4f} (ratio {flex / bic:.3f}, {verdict}) "
+            f"over {m['samples']} held-out snapshot(s)")
+
+
+def fc_summary(metrics_json):
+    m = read_json(metrics_json)
+    flex = m["channels"]["w"]
+    pers = m["baselines"]["sources"]["persistence"]["w"]
+    thr = m.get("skill_threshold", 0.95)
+    return (f"FC  leads with PCC > {thr}: FLEX {flex['skill_horizon']}, persistence {pers['skill_horizon']}; "
+            f"lead-1 PCC {flex['pcc_per_step'][0]:.4f} vs {pers['pcc_per_step'][0]:.4f} "
+            f"over {len(flex['pcc_per_step'])} lead(s)")
+
+
+def demo(args):
+    d = args.dir
+    lines = [sr_summary(os.path.join(d, "demo_analysis_metrics.json")),
+             fc_summary(os.path.join(d, "demo_forecast_metrics.json"))]
+    figures = [
+        panel_figure(os.path.join(d, "infer_demo"), os.path.join(d, "demo_sr_panel.png"), "demo SR"),
+        spectrum_figure(os.path.join(d, "demo_analysis_spectra.csv"), os.path.join(d, "demo_sr_spectrum.png"),
+                        "demo SR: vorticity spectra", args.lowres_nyquist),
+        skill_figure(os.path.join(d, "demo_forecast_skill.csv"), os.path.join(d, "demo_fc_skill.png"),
+                     "demo FC: skill per lead"),
+    ]
+    for line in lines:
+        print("demo:", line)
+    print("demo: figures", ", ".join(figures))
+
+
+def report(args):
+    """The figures of a validation report: each figure entry of its JSON
+    names the flex output files it is drawn from."""
+    r = read_json(args.report)
+    base = os.path.dirname(os.path.abspath(args.report))
+    made = []
+    for fig in r.get("figures", []):
+        kind, out = fig.get("kind"), os.path.join(base, fig["file"])
+        src = [os.path.join(base, s) for s in fig.get("sources", [])]
+        if not src:
+            fail(f"{args.report}: figure {fig['file']} names no sources")
+        title = fig.get("title", "")
+        if kind == "spectrum":
+            made.append(spectrum_figure(src[0], out, title, fig.get("lowres_nyquist")))
+        elif kind == "skill":
+            made.append(skill_figure(src[0], out, title, fig.get("threshold", 0.95)))
+        elif kind == "panel":
+            made.append(panel_figure(src[0], out, title, fig.get("index", 0)))
+        elif kind == "loss":
+            made.append(loss_figure(src[0], out, title))
+        elif kind == "pull":
+            made.append(pull_figure(src[0], out, title))
+        else:
+            fail(f"{args.report}: figure {fig['file']} has unknown kind '{kind}'")
+    print("plot_results: figures", ", ".join(made) if made else "(none)")
+
+
+def pull_figure(pull_csv, out, title):
+    """The analysis pull histogram against N(0, 1)."""
+    rows = [r for r in read_csv(pull_csv) if math.isfinite(float(r["bin_lo"])) and math.isfinite(float(r["bin_hi"]))]
+    total = sum(float(r["count"]) for r in read_csv(pull_csv))
+    if total <= 0:
+        fail(f"{pull_csv}: empty pull histogram")
+    lo = [float(r["bin_lo"]) for r in rows]
+    width = [float(r["bin_hi"]) - float(r["bin_lo"]) for r in rows]
+    density = [float(r["count"]) / total / w for r, w in zip(rows, width)]
+    fig, ax = plt.subplots(figsize=(6, 4.5))
+    ax.bar(lo, density, width=width, align="edge", alpha=0.6, color="tab:red", label="pull (x − mean) / std")
+    xs = [-5 + i * 0.05 for i in range(201)]
+    ax.plot(xs, [math.exp(-x * x / 2) / math.sqrt(2 * math.pi) for x in xs], "k-", label="N(0, 1)")
+    ax.set_xlabel("pull")
+    ax.set_ylabel("probability density")
+    ax.set_title(title)
+    ax.legend()
+    return save(fig, out)
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = p.add_subparsers(dest="command", required=True)
+    d = sub.add_parser("demo", help="summary lines and figures of the demo pipeline")
+    d.add_argument("dir", help="the demo's output folder (demo-output)")
+    d.add_argument("--lowres-nyquist", type=int, default=None, help="mark the low-res Nyquist wavenumber")
+    d.set_defaults(run=demo)
+    r = sub.add_parser("report", help="the figures a validation report JSON lists")
+    r.add_argument("report", help="validation report JSON")
+    r.set_defaults(run=report)
+    args = p.parse_args()
+    args.run(args)
+
+
+if __name__ == "__main__":
+    main()
