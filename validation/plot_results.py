@@ -225,31 +225,57 @@ def demo(args):
     print("demo: figures", ", ".join(figures))
 
 
+def output_named(summary, suffix, path):
+    found = [o for o in summary.get("outputs", []) if o.endswith(suffix)]
+    if not found:
+        fail(f"{path}: lists no {suffix} output")
+    return found[0]
+
+
 def report(args):
-    """The figures of a validation report: each figure entry of its JSON
-    names the flex output files it is drawn from."""
+    """The figures of a validation report, drawn from the analysis summaries
+    its "analyses" names (paths relative to the report's folder, where the
+    suite's stages ran), linked from a Figures section appended to the
+    report's Markdown (<stem>.md beside the JSON)."""
     r = read_json(args.report)
     base = os.path.dirname(os.path.abspath(args.report))
+    here = os.getcwd()
+    os.chdir(base)  # the summaries name their files relative to the suite's folder
     made = []
-    for fig in r.get("figures", []):
-        kind, out = fig.get("kind"), os.path.join(base, fig["file"])
-        src = [os.path.join(base, s) for s in fig.get("sources", [])]
-        if not src:
-            fail(f"{args.report}: figure {fig['file']} names no sources")
-        title = fig.get("title", "")
-        if kind == "spectrum":
-            made.append(spectrum_figure(src[0], out, title, fig.get("lowres_nyquist")))
-        elif kind == "skill":
-            made.append(skill_figure(src[0], out, title, fig.get("threshold", 0.95)))
-        elif kind == "panel":
-            made.append(panel_figure(src[0], out, title, fig.get("index", 0)))
-        elif kind == "loss":
-            made.append(loss_figure(src[0], out, title))
-        elif kind == "pull":
-            made.append(pull_figure(src[0], out, title))
-        else:
-            fail(f"{args.report}: figure {fig['file']} has unknown kind '{kind}'")
-    print("plot_results: figures", ", ".join(made) if made else "(none)")
+    try:
+        for kind, files in r.get("analyses", {}).items():
+            for file in files:
+                m = read_json(file)
+                prefix = os.path.splitext(file)[0].removesuffix("_metrics")
+                name = os.path.basename(prefix)
+                if kind == "sr":
+                    made.append(spectrum_figure(output_named(m, "_spectra.csv", file), prefix + "_spectrum.png",
+                                                f"{name}: vorticity spectra"))
+                    stem = os.path.splitext(m["prediction"])[0]
+                    made.append(panel_figure(stem, prefix + "_panel.png", name))
+                elif kind == "fc":
+                    made.append(skill_figure(output_named(m, "_skill.csv", file), prefix + "_skill.png",
+                                             f"{name}: skill per lead", m.get("skill_threshold", 0.95)))
+                elif kind == "ensemble":
+                    made.append(pull_figure(output_named(m, "_pull.csv", file), prefix + "_pull.png",
+                                            f"{name}: pulls against N(0, 1)"))
+                else:
+                    fail(f"{args.report}: unknown analysis kind '{kind}'")
+    finally:
+        os.chdir(here)
+    markdown = os.path.splitext(args.report)[0] + ".md"
+    if os.path.exists(markdown) and made:
+        with open(markdown) as f:
+            text = f.read().split("\n## Figures\n")[0]
+        text += "\n## Figures\n\n" + "".join(f"![{os.path.basename(p)}]({os.path.relpath(os.path.join(base, p), os.path.dirname(os.path.abspath(markdown)))})\n" for p in made)
+        tmp = markdown + ".tmp"
+        with open(tmp, "w") as f:
+            f.write(text)
+        os.replace(tmp, markdown)
+    passed = sum(1 for c in r.get("checks", []) if c.get("passed") and not c.get("skipped"))
+    failed = sum(1 for c in r.get("checks", []) if not c.get("passed") and not c.get("skipped"))
+    print(f"plot_results: {args.report}: {passed} passed, {failed} failed; figures",
+          ", ".join(os.path.join(base, p) for p in made) if made else "(none)")
 
 
 def pull_figure(pull_csv, out, title):

@@ -23,4 +23,9 @@ Result below(const std::string& check, const std::string& quantity, double measu
   return {check, quantity, measured, "<= " + format_number(limit, 10), measured <= limit, note, 0.0};
 }
 
+Result at_least(const std::string& check, const std::string& quantity, double measured, double limit,
+                const std::string& note) {
+  return {check, quantity, measured, ">= " + format_number(limit, 10), measured >= limit, note, 0.0};
+}
+
 }  // namespace flex::validate

@@ -1,9 +1,12 @@
 // The checks of the validation suite, in report order. Each measures on this
 // build and machine what a test asserts in CI, so a site can see its own
 // numbers before trusting a run.
+#include <nlohmann/json.hpp>
 #include <torch/torch.h>
 
 #include <cmath>
+#include <filesystem>
+#include <fstream>
 #include <sstream>
 
 #include "flex/core/error.hpp"
@@ -145,6 +148,103 @@ std::vector<Result> sr_skill(const Context& c) {
                     " snapshot(s); prediction " + sr.output)};
 }
 
+// The claims a suite judges from its analysis summaries (`flex analyze`'s
+// <prefix>_metrics.json), one result per summary and channel.
+using Json = nlohmann::json;
+
+Json read_summary(const ValidateConfig& c, const std::string& file) {
+  const auto path = std::filesystem::path(c.run.output_dir) / file;
+  std::ifstream in(path);
+  FLEX_REQUIRE(in, path.string() << ": analysis summary not found (the suite's analyze stage writes it)");
+  try {
+    return Json::parse(in);
+  } catch (const Json::exception& e) {
+    throw InputError(path.string() + ": not an analysis summary (" + e.what() + ")");
+  }
+}
+
+// summary[keys...] as a number; a missing key names the file and the key.
+double number_at(const Json& j, const std::vector<std::string>& keys, const std::string& file) {
+  const Json* at = &j;
+  std::string where;
+  for (const auto& k : keys) {
+    where += (where.empty() ? "" : ".") + k;
+    FLEX_REQUIRE(at->is_object() && at->contains(k), file << ": no '" << where << "' in the analysis summary");
+    at = &(*at)[k];
+  }
+  FLEX_REQUIRE(at->is_number(), file << ": '" << where << "' is not a number");
+  return at->get<double>();
+}
+
+std::vector<Result> sr_vs_bicubic(const Context& c) {
+  std::vector<Result> out;
+  for (const auto& file : c.config.sr_metrics) {
+    const Json j = read_summary(c.config, file);
+    for (const auto& [channel, _] : j.at("channels").items()) {
+      const double flex = number_at(j, {"channels", channel, "rfne"}, file);
+      const double bicubic = number_at(j, {"baselines", "sources", "bicubic_aligned", channel, "rfne"}, file);
+      out.push_back(below("suite.sr_vs_bicubic", file + " " + channel + ": RFNE(FLEX) / RFNE(aligned bicubic)",
+                          flex / bicubic, c.config.sr_ratio,
+                          "RFNE FLEX " + fmt(flex) + ", aligned bicubic " + fmt(bicubic) + " over " +
+                              std::to_string(j.value("samples", 0L)) + " field(s)"));
+    }
+  }
+  return out;
+}
+
+std::vector<Result> fc_vs_persistence(const Context& c) {
+  std::vector<Result> out;
+  for (const auto& file : c.config.fc_metrics) {
+    const Json j = read_summary(c.config, file);
+    for (const auto& [channel, _] : j.at("channels").items()) {
+      const auto pcc = j["channels"][channel].value("pcc_per_step", std::vector<double>{});
+      const auto pers = j["baselines"]["sources"]["persistence"][channel].value("pcc_per_step", std::vector<double>{});
+      FLEX_REQUIRE(!pcc.empty() && pcc.size() == pers.size(),
+                   file << ": no per-lead PCC of the forecast and persistence (analyze.metrics needs skill)");
+      // (1 - PCC) is the decorrelation; below 1 means FLEX's lead-1 frame is closer than the last frame.
+      out.push_back(below("suite.fc_vs_persistence", file + " " + channel + ": (1 - PCC) FLEX / persistence, lead 1",
+                          (1 - pcc[0]) / (1 - pers[0]), 1.0,
+                          "PCC FLEX " + fmt(pcc[0]) + ", persistence " + fmt(pers[0])));
+      const double flex_h = number_at(j, {"channels", channel, "skill_horizon"}, file);
+      const double pers_h = number_at(j, {"baselines", "sources", "persistence", channel, "skill_horizon"}, file);
+      const double threshold = j.value("skill_threshold", 0.95);
+      out.push_back(at_least("suite.fc_vs_persistence",
+                             file + " " + channel + ": leads with PCC > " + fmt(threshold) + ", FLEX / persistence",
+                             flex_h / std::max(pers_h, 1.0), c.config.fc_horizon_ratio,
+                           "FLEX " + fmt(flex_h) + " of " + std::to_string(pcc.size()) + " leads, persistence " +
+                               fmt(pers_h) + (flex_h >= static_cast<double>(pcc.size()) ? " (FLEX skilful at every "
+                                                                                           "lead scored: score more)"
+                                                                                         : "")));
+    }
+  }
+  return out;
+}
+
+std::vector<Result> ensemble_calibration(const Context& c) {
+  std::vector<Result> out;
+  for (const auto& file : c.config.ensemble_metrics) {
+    const Json j = read_summary(c.config, file);
+    const long members = j.value("ensemble_members", 0L);
+    FLEX_REQUIRE(members >= 2, file << ": no ensemble statistics (analyze.ensemble with K >= 2 members)");
+    for (const auto& [channel, _] : j.at("channels").items()) {
+      const std::string k = " (K = " + std::to_string(members) + ")";
+      const double pull = number_at(j, {"channels", channel, "ens_pull_std"}, file);
+      const double ssr = number_at(j, {"channels", channel, "ens_ssr"}, file);
+      out.push_back(within("suite.ensemble_calibration", file + " " + channel + ": pull std" + k, pull, 0.7, 1.5,
+                           pull > 1 ? "over-confident (spread below the error), the paper's finding"
+                                    : "under-confident (spread above the error)"));
+      out.push_back(within("suite.ensemble_calibration", file + " " + channel + ": spread-skill ratio" + k, ssr, 0.5,
+                           1.5));
+    }
+  }
+  return out;
+}
+
+template <std::vector<std::string> ValidateConfig::*files>
+std::vector<std::string> needs(const ValidateConfig& v, const char* key) {
+  return (v.*files).empty() ? std::vector<std::string>{key} : std::vector<std::string>{};
+}
+
 }  // namespace
 
 const std::vector<Check>& checks() {
@@ -170,6 +270,15 @@ const std::vector<Check>& checks() {
        }},
       {"sr.skill", "FLEX beats aligned bicubic on held-out DNS snapshots (infer.checkpoint, infer.input)", sr_skill,
        [](const ValidateConfig& v) { return v.infer.missing_inputs(); }},
+      {"suite.sr_vs_bicubic", "FLEX-SR's RFNE against the aligned bicubic's in the suite's analyses (validate.sr_ratio)",
+       sr_vs_bicubic,
+       [](const ValidateConfig& v) { return needs<&ValidateConfig::sr_metrics>(v, "validate.sr_metrics"); }},
+      {"suite.fc_vs_persistence", "forecast skill against persistence: lead 1, and leads with PCC > 0.95",
+       fc_vs_persistence,
+       [](const ValidateConfig& v) { return needs<&ValidateConfig::fc_metrics>(v, "validate.fc_metrics"); }},
+      {"suite.ensemble_calibration", "ensemble pull std in [0.7, 1.5] and spread-skill ratio in [0.5, 1.5]",
+       ensemble_calibration,
+       [](const ValidateConfig& v) { return needs<&ValidateConfig::ensemble_metrics>(v, "validate.ensemble_metrics"); }},
   };
   return all;
 }

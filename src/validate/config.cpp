@@ -21,6 +21,22 @@ void declare_keys(DeckSchema& s) {
              "folder with the reference parity fixture (parity_tiny.pt, parity_tiny.h5); empty: the installed "
              "share/flex/fixtures, else the source tree's tests/fixtures");
   s.add_string("validate.report", "validation_report", "report stem under run.output_dir: <stem>.md and <stem>.json");
+  s.add_string("validate.stages", "",
+               "a suite's stages, run in order in run.output_dir before the checks: job:deck items (job dns, train, "
+               "infer or analyze; decks relative to this deck's folder, their paths relative to run.output_dir)");
+  s.add_string("validate.stage_overrides", "",
+               "key=value items for every stage whose job reads the key (e.g. train.batch=2 at 2 ranks)");
+  s.add_string("validate.sr_metrics", "",
+               "SR analysis summaries (<prefix>_metrics.json under run.output_dir) for suite.sr_vs_bicubic");
+  s.add_real("validate.sr_ratio", 1.0, "suite.sr_vs_bicubic: RFNE(FLEX) / RFNE(aligned bicubic) at most this")
+      .range(0, {});
+  s.add_string("validate.fc_metrics", "",
+               "forecast analysis summaries (with analyze.metrics skill) for suite.fc_vs_persistence");
+  s.add_real("validate.fc_horizon_ratio", 2.0,
+             "suite.fc_vs_persistence: leads with PCC above the threshold, FLEX's at least this times persistence's")
+      .range(0, {});
+  s.add_string("validate.ensemble_metrics", "",
+               "analysis summaries with ensemble statistics (K >= 8 members) for suite.ensemble_calibration");
   // The SR skill check samples like `flex infer`: its infer.* and model.* keys.
   infer::declare_keys(s);
 }
@@ -78,6 +94,15 @@ ValidateConfig read_config(const Deck& deck) {
   FLEX_REQUIRE(!stem.empty(), deck.where("validate.report") << ": key 'validate.report' is empty (a file stem)");
   c.report = (fs::path(c.run.output_dir) / stem).string();
   c.infer = infer::read_config(deck);
+  const auto base = deck.source() == "<defaults>" ? fs::current_path() : fs::absolute(deck.source()).parent_path();
+  c.stages = parse_stages(deck.get_strings("validate.stages"), base.string(), deck.where("validate.stages"),
+                          deck.get_strings("validate.stage_overrides"));
+  check_stage_decks(c.stages);
+  c.sr_metrics = deck.get_strings("validate.sr_metrics");
+  c.fc_metrics = deck.get_strings("validate.fc_metrics");
+  c.ensemble_metrics = deck.get_strings("validate.ensemble_metrics");
+  c.sr_ratio = deck.get_real("validate.sr_ratio");
+  c.fc_horizon_ratio = deck.get_real("validate.fc_horizon_ratio");
   // The resolved deck beside the report shows the checkpoint's settings too.
   c.run.deck_text = c.infer.run.deck_text;
   return c;

@@ -31,6 +31,16 @@ std::string markdown_report(const ReportHeader& h, const std::vector<Result>& re
   for (const auto& r : results)
     out << "| " << r.check << " | " << r.quantity << " | " << number(r.measured) << " | " << r.criterion << " | "
         << (r.skipped ? "skipped" : r.passed ? "pass" : "**FAIL**") << " | " << number(r.seconds) << " | " << r.note << " |\n";
+  if (!h.stages.empty()) {
+    double total = 0, reused = 0;
+    for (const auto& s : h.stages) total += s.seconds, reused += s.reused ? s.seconds : 0;
+    out << "\n## Stages\n\n" << h.stages.size() << " stage(s), " << number(total) << " s of wall time, "
+        << number(reused) << " s of it by an earlier run (reused: finished with the same resolved deck)\n\n"
+        << "| stage | job | deck | status | seconds |\n|---|---|---|---|---|\n";
+    for (const auto& s : h.stages)
+      out << "| " << s.stage.name << " | " << s.stage.job << " | " << s.stage.deck << " | "
+          << (s.reused ? "reused" : "ran") << " | " << number(s.seconds) << " |\n";
+  }
   return out.str();
 }
 
@@ -50,8 +60,19 @@ std::string json_report(const ReportHeader& h, const std::vector<Result>& result
                           {"skipped", r.skipped},
                           {"seconds", r.seconds},
                           {"note", r.note}});
-  const Json report{{"flex_version", h.version}, {"ranks", h.ranks}, {"device", h.device}, {"blas", h.blas},
-                    {"deck", h.deck_source},     {"passed", all},     {"checks", checks}};
+  Json stages = Json::array();
+  for (const auto& s : h.stages)
+    stages.push_back(Json{{"stage", s.stage.name},
+                          {"job", s.stage.job},
+                          {"deck", s.stage.deck},
+                          {"reused", s.reused},
+                          {"seconds", s.seconds}});
+  Json analyses = Json::object();
+  for (const auto& [kind, files] : h.analyses) analyses[kind] = files;
+  const Json report{{"flex_version", h.version}, {"ranks", h.ranks},   {"device", h.device},
+                    {"blas", h.blas},           {"deck", h.deck_source}, {"passed", all},
+                    {"checks", checks},         {"stages", stages},
+                    {"analyses", analyses}};
   // Replace, not throw on, bytes that are not UTF-8 (a path or a note may hold them).
   return report.dump(2, ' ', false, Json::error_handler_t::replace) + "\n";
 }

@@ -50,6 +50,10 @@ int run(const ValidateConfig& c, MPI_Comm comm) {
   const auto markdown = c.report + ".md", json = c.report + ".json";
   // Before the suite runs, not after minutes of it.
   mpi::on_root(comm, [&] { output::ensure_writable(markdown, c.run.overwrite); });
+  // A suite's stages first: the checks judge what they wrote.
+  int stage_rc = 0;
+  const auto stages = run_stages(c.stages, c.run.output_dir, comm, stage_rc);
+  if (stage_rc != 0) return stage_rc;
   const Context context{comm, c, device};
   std::vector<Result> results;
   for (const auto& check : checks()) {
@@ -63,7 +67,8 @@ int run(const ValidateConfig& c, MPI_Comm comm) {
   }
   int ranks = 1;
   FLEX_CHECK_MPI(MPI_Comm_size(comm, &ranks));
-  const ReportHeader header{FLEX_VERSION_STRING, sysinfo::active_blas(), device.str(), c.run.deck_source, ranks};
+  const ReportHeader header{FLEX_VERSION_STRING, sysinfo::active_blas(), device.str(), c.run.deck_source, ranks, stages,
+                            {{"sr", c.sr_metrics}, {"fc", c.fc_metrics}, {"ensemble", c.ensemble_metrics}}};
   int failed = 0;
   for (const auto& r : results) failed += (r.passed || r.skipped) ? 0 : 1;
   mpi::on_root(comm, [&] {

@@ -114,5 +114,33 @@ TEST(ValidateReport, JsonParsesWithTheDocumentedKeys) {
   EXPECT_EQ(j["checks"][2]["skipped"], true);
 }
 
+// A suite's report: criteria lines read pass/FAIL from the results, the
+// stages table lists every stage with its wall time (reused ones included),
+// and the JSON names the analyses the figures are drawn from.
+TEST(ValidateReport, SuiteStagesAndCriteriaLines) {
+  ReportHeader header{"1.2.3", "openblas", "cpu", "quick.ini", 1};
+  header.stages = {{{"dns", "dns", "/q/dns.ini", {}}, true, 1.5}, {{"train", "train", "/q/train.ini", {}}, false, 40.0}};
+  header.analyses = {{"sr", {"analysis/sr_metrics.json"}}, {"fc", {}}};
+  const std::vector<Result> results = {
+      below("suite.sr_vs_bicubic", "RFNE ratio", 1.01, 1.0), at_least("suite.fc_vs_persistence", "leads", 2.0, 2.0),
+      within("suite.ensemble_calibration", "pull std", 1.6, 0.7, 1.5)};
+  EXPECT_FALSE(results[0].passed);
+  EXPECT_TRUE(results[1].passed);
+  EXPECT_FALSE(results[2].passed);
+  const auto md = markdown_report(header, results);
+  EXPECT_NE(md.find("result: **FAIL** (1 of 3 checks passed, 0 skipped)"), std::string::npos) << md;
+  EXPECT_NE(md.find("| suite.sr_vs_bicubic | RFNE ratio | 1.01 | <= 1 | **FAIL** |"), std::string::npos) << md;
+  EXPECT_NE(md.find("| suite.fc_vs_persistence | leads | 2 | >= 2 | pass |"), std::string::npos) << md;
+  EXPECT_NE(md.find("2 stage(s), 41.5 s of wall time, 1.5 s of it by an earlier run"), std::string::npos) << md;
+  EXPECT_NE(md.find("| dns | dns | /q/dns.ini | reused | 1.5 |"), std::string::npos) << md;
+  EXPECT_NE(md.find("| train | train | /q/train.ini | ran | 40 |"), std::string::npos) << md;
+  const auto j = nlohmann::ordered_json::parse(json_report(header, results));
+  ASSERT_EQ(j["stages"].size(), 2u);
+  EXPECT_EQ(j["stages"][0]["reused"], true);
+  EXPECT_DOUBLE_EQ(j["stages"][1]["seconds"].get<double>(), 40.0);
+  EXPECT_EQ(j["analyses"]["sr"][0], "analysis/sr_metrics.json");
+  EXPECT_TRUE(j["analyses"]["fc"].empty());
+}
+
 }  // namespace
 }  // namespace flex::validate

@@ -46,10 +46,12 @@ const std::vector<Check>& checks();
 // `x` with `digits` significant digits, for criteria and notes.
 std::string format_number(double x, int digits);
 
-// Judging helpers: a Result for `measured` within [lo, hi] or below `limit`.
+// Judging helpers: a Result for `measured` within [lo, hi], at most or at least `limit`.
 Result within(const std::string& check, const std::string& quantity, double measured, double lo, double hi,
               const std::string& note = "");
 Result below(const std::string& check, const std::string& quantity, double measured, double limit,
              const std::string& note = "");
+Result at_least(const std::string& check, const std::string& quantity, double measured, double limit,
+                const std::string& note = "");
 
 }  // namespace flex::validate

@@ -8,6 +8,7 @@
 
 #include "flex/core/config.hpp"
 #include "flex/infer/config.hpp"
+#include "flex/validate/stages.hpp"
 
 namespace flex {
 class Deck;
@@ -26,6 +27,13 @@ struct ValidateConfig {
   std::string fixtures;  // folder with parity_tiny.pt/.h5; "" : none given or found (model.parity skipped)
   std::string report;    // <run.output_dir>/<validate.report>: the reports' path without extension
   infer::InferConfig infer;  // sr.skill samples as `flex infer` would with these keys
+
+  // A suite: stages run in run.output_dir before the checks (doc/validate.md, "Suites").
+  std::vector<Stage> stages;
+  // Analysis summaries (<prefix>_metrics.json, relative to run.output_dir) the suite's claims judge.
+  std::vector<std::string> sr_metrics, fc_metrics, ensemble_metrics;
+  double sr_ratio = 1.0;          // RFNE(FLEX) / RFNE(aligned bicubic) at most this
+  double fc_horizon_ratio = 2.0;  // leads with PCC > 0.95: FLEX's at least this times persistence's
 
   // validate.checks = all: a check missing its inputs is skipped, not an error.
   bool everything() const;
