@@ -84,6 +84,7 @@ int run_command(const Command& cmd, const std::vector<std::string>& words, const
   if (check_only) {
     // Keys, types, ranges and choices; what depends on files or the rank
     // count is checked when the run starts, before any work.
+    if (cmd.check != nullptr) cmd.check(deck);
     if (env.is_root())
       std::printf("# flex %s: %s: deck OK\n%s", cmd.name, deck_path.empty() ? "(defaults)" : deck_path.c_str(),
                   deck.resolved_text().c_str());

@@ -29,6 +29,8 @@ struct Command {
   bool takes_deck = true;
   // Extra usage text for --help (positional arguments, examples).
   const char* usage = "";
+  // --check beyond the deck's own keys (a suite parses its stages' decks); may be null.
+  void (*check)(const Deck&) = nullptr;
 };
 
 const std::vector<Command>& command_table();

@@ -11,7 +11,10 @@ Command validate() {
   return {"validate", "run the validation suite (DNS verification, parity, skill) and write a report",
           validate::declare_keys,
           // 0: every check passed or was skipped; 4: the suite ran and something failed.
-          [](const RunContext& ctx) { return validate::run(validate::read_config(ctx.deck), ctx.env.comm()); }};
+          [](const RunContext& ctx) { return validate::run(validate::read_config(ctx.deck), ctx.env.comm()); },
+          true, "",
+          // --check: the stages' decks too, so a suite's typo shows before hours of stages.
+          [](const Deck& deck) { (void)validate::read_config(deck); }};
 }
 
 }  // namespace flex::commands
