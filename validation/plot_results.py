@@ -64,6 +64,16 @@ def save(fig, path):
     return path
 
 
+def finish(fig, ax, out, xlabel, ylabel, title, log_grid=False):
+    """Axes labels, title, grid and legend, then the PNG."""
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    ax.grid(True, which="both" if log_grid else "major", alpha=0.3)
+    ax.legend()
+    return save(fig, out)
+
+
 def mean_spectra(rows, kind="vorticity"):
     """{field: (k list, mean E(k) over samples)} of the spectra table."""
     sums = {}
@@ -89,12 +99,7 @@ def spectrum_figure(spectra_csv, out, title, lowres_nyquist=None):
             ax.loglog(k, e, color=color, linestyle=line, label=LABELS[field])
     if lowres_nyquist:
         ax.axvline(lowres_nyquist, color="grey", linestyle=":", label=f"low-res Nyquist (k = {lowres_nyquist})")
-    ax.set_xlabel("wavenumber k")
-    ax.set_ylabel("vorticity spectrum E(k) (mean over snapshots)")
-    ax.set_title(title)
-    ax.grid(True, which="both", alpha=0.3)
-    ax.legend()
-    return save(fig, out)
+    return finish(fig, ax, out, "wavenumber k", "vorticity spectrum E(k) (mean over snapshots)", title, True)
 
 
 def skill_figure(skill_csv, out, title, threshold=0.95):
@@ -107,12 +112,7 @@ def skill_figure(skill_csv, out, title, threshold=0.95):
                 label=LABELS["persistence"])
     ax.axhline(threshold, color="grey", linestyle=":", label=f"PCC = {threshold}")
     ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
-    ax.set_xlabel("lead (snapshots)")
-    ax.set_ylabel("PCC with the DNS")
-    ax.set_title(title)
-    ax.grid(True, alpha=0.3)
-    ax.legend()
-    return save(fig, out)
+    return finish(fig, ax, out, "lead (snapshots)", "PCC with the DNS", title)
 
 
 def read_fields(path):
@@ -181,13 +181,8 @@ def loss_figure(metrics_jsonl, out, title):
     for key in sorted({k for r in rows for k in r if k.startswith("loss_") or k.startswith("rfne_")}):
         pts = [(r["step"], r[key]) for r in rows if key in r]
         ax.plot([s for s, _ in pts], [v for _, v in pts], "-" if key.startswith("loss") else "o--", label=key)
-    ax.set_xlabel("training step")
-    ax.set_ylabel("L1 loss of v (train) / RFNE (validation)")
     ax.set_yscale("log")
-    ax.set_title(title)
-    ax.grid(True, which="both", alpha=0.3)
-    ax.legend()
-    return save(fig, out)
+    return finish(fig, ax, out, "training step", "L1 loss of v (train) / RFNE (validation)", title, True)
 
 
 def sr_summary(metrics_json):
@@ -219,6 +214,8 @@ def demo(args):
                         "demo SR: vorticity spectra", args.lowres_nyquist),
         skill_figure(os.path.join(d, "demo_forecast_skill.csv"), os.path.join(d, "demo_fc_skill.png"),
                      "demo FC: skill per lead"),
+        loss_figure(os.path.join(d, "train", "metrics.jsonl"), os.path.join(d, "demo_training.png"),
+                    "demo training (FLEX-tiny, multitask)"),
     ]
     for line in lines:
         print("demo:", line)
@@ -291,11 +288,7 @@ def pull_figure(pull_csv, out, title):
     ax.bar(lo, density, width=width, align="edge", alpha=0.6, color="tab:red", label="pull (x − mean) / std")
     xs = [-5 + i * 0.05 for i in range(201)]
     ax.plot(xs, [math.exp(-x * x / 2) / math.sqrt(2 * math.pi) for x in xs], "k-", label="N(0, 1)")
-    ax.set_xlabel("pull")
-    ax.set_ylabel("probability density")
-    ax.set_title(title)
-    ax.legend()
-    return save(fig, out)
+    return finish(fig, ax, out, "pull", "probability density", title)
 
 
 def main():
