@@ -245,7 +245,7 @@ def report(args):
                 m = read_json(file)
                 prefix = os.path.splitext(file)[0].removesuffix("_metrics")
                 name = os.path.basename(prefix)
-                if kind == "sr":
+                if kind in ("sr", "zero_shot"):
                     made.append(spectrum_figure(output_named(m, "_spectra.csv", file), prefix + "_spectrum.png",
                                                 f"{name}: vorticity spectra"))
                     stem = os.path.splitext(m["prediction"])[0]

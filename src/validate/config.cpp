@@ -30,6 +30,13 @@ void declare_keys(DeckSchema& s) {
                "SR analysis summaries (<prefix>_metrics.json under run.output_dir) for suite.sr_vs_bicubic");
   s.add_real("validate.sr_ratio", 1.0, "suite.sr_vs_bicubic: RFNE(FLEX) / RFNE(aligned bicubic) at most this")
       .range(0, {});
+  s.add_string("validate.zero_shot_metrics", "",
+               "zero-shot SR summaries (another channel, infer.norm_std overridden): suite.sr_vs_bicubic at ratio 1");
+  s.add_string("validate.sr_reference", "",
+               "FLEX-SR analysis summaries that suite.sr_vs_competitors compares (empty: validate.sr_metrics)");
+  s.add_string("validate.sr_competitors", "",
+               "same-budget networks for suite.sr_vs_competitors: label:summary+summary+... items (the same fields "
+               "as validate.sr_reference)");
   s.add_string("validate.fc_metrics", "",
                "forecast analysis summaries (with analyze.metrics skill) for suite.fc_vs_persistence");
   s.add_real("validate.fc_horizon_ratio", 2.0,
@@ -99,6 +106,21 @@ ValidateConfig read_config(const Deck& deck) {
                           deck.get_strings("validate.stage_overrides"));
   check_stage_decks(c.stages);
   c.sr_metrics = deck.get_strings("validate.sr_metrics");
+  c.zero_shot_metrics = deck.get_strings("validate.zero_shot_metrics");
+  c.sr_reference = deck.get_strings("validate.sr_reference");
+  if (c.sr_reference.empty()) c.sr_reference = c.sr_metrics;
+  for (const auto& item : deck.get_strings("validate.sr_competitors")) {
+    const auto colon = item.find(':');
+    FLEX_REQUIRE(colon != std::string::npos && colon > 0 && colon + 1 < item.size(),
+                 deck.where("validate.sr_competitors") << ": '" << item << "' is not label:summary+summary+...");
+    std::vector<std::string> files;
+    for (size_t at = colon + 1; at <= item.size();) {
+      const auto plus = std::min(item.find('+', at), item.size());
+      if (plus > at) files.push_back(item.substr(at, plus - at));
+      at = plus + 1;
+    }
+    c.sr_competitors.push_back({item.substr(0, colon), files});
+  }
   c.fc_metrics = deck.get_strings("validate.fc_metrics");
   c.ensemble_metrics = deck.get_strings("validate.ensemble_metrics");
   c.sr_ratio = deck.get_real("validate.sr_ratio");

@@ -43,5 +43,15 @@ TEST(DnsKraichnan, EnergyIsOneHalfAndSpectrumMatches) {
     EXPECT_NEAR(spectrum[k] / kraichnan_spectrum(double(k), k0), 1.0, 0.06) << "shell " << k;
 }
 
+// At 256^2 the tail past k ~ 4 k0 holds less than the FFT's round-off: the
+// check judges the shells above 1e-6 of the peak (it reported 4.9e31 when it
+// divided round-off by the underflowing tail), and those still to 1e-10.
+TEST(DnsKraichnan, CheckJudgesTheShellsAboveRoundOff) {
+  const auto check = verify::kraichnan_check(256, 10.0, 42, MPI_COMM_WORLD);
+  EXPECT_LT(check.max_shell_deviation, 1e-10);
+  EXPECT_GE(check.shells_judged, 30);   // past the peak (k = 10) well into the tail
+  EXPECT_LT(check.shells_judged, 127);  // not the round-off shells
+}
+
 }  // namespace
 }  // namespace flex::dns

@@ -52,7 +52,8 @@ Drift inviscid_drift(double dt, MPI_Comm comm);
 struct KraichnanCheck {
   double energy = 0;
   double normalisation = 0;  // the global factor (close to 1)
-  double max_shell_deviation = 0;
+  double max_shell_deviation = 0;  // over shells 1..shells_judged holding >= 1e-6 of the peak energy
+  long shells_judged = 0;
 };
 KraichnanCheck kraichnan_check(long n, double k0, std::uint64_t seed, MPI_Comm comm);
 

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "flex/core/config.hpp"
@@ -31,7 +32,10 @@ struct ValidateConfig {
   // A suite: stages run in run.output_dir before the checks (doc/validate.md, "Suites").
   std::vector<Stage> stages;
   // Analysis summaries (<prefix>_metrics.json, relative to run.output_dir) the suite's claims judge.
-  std::vector<std::string> sr_metrics, fc_metrics, ensemble_metrics;
+  std::vector<std::string> sr_metrics, zero_shot_metrics, fc_metrics, ensemble_metrics;
+  // suite.sr_vs_competitors: FLEX's summaries, and each same-budget network's (label, summaries).
+  std::vector<std::string> sr_reference;
+  std::vector<std::pair<std::string, std::vector<std::string>>> sr_competitors;
   double sr_ratio = 1.0;          // RFNE(FLEX) / RFNE(aligned bicubic) at most this
   double fc_horizon_ratio = 2.0;  // leads with PCC > 0.95: FLEX's at least this times persistence's
 
