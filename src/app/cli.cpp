@@ -16,6 +16,7 @@
 #include "flex/core/error.hpp"
 #include "flex/core/log.hpp"
 #include "flex/core/profiler.hpp"
+#include "flex/core/system_info.hpp"
 
 namespace flex {
 
@@ -112,7 +113,7 @@ int cli_main(int argc, char** argv) {
     return words.empty() ? 2 : 0;
   }
   if (words[0] == "--version") {
-    if (env.is_root()) std::printf("flex %s\n", FLEX_VERSION_STRING);
+    if (env.is_root()) std::printf("flex %s (commit %s)\n", FLEX_VERSION_STRING, sysinfo::build_commit().c_str());
     return 0;
   }
   try {

@@ -1,5 +1,7 @@
 #include "flex/core/system_info.hpp"
 
+#include "flex/build_commit.hpp"
+
 #include <link.h>
 #include <malloc.h>
 #include <sys/resource.h>
@@ -45,6 +47,8 @@ std::size_t current_rss_bytes() {
   statm >> pages_total >> pages_resident;
   return pages_resident * static_cast<std::size_t>(sysconf(_SC_PAGESIZE));
 }
+
+std::string build_commit() { return FLEX_BUILD_COMMIT; }
 
 std::string hostname() {
   char buf[256] = {0};

@@ -22,7 +22,7 @@ std::string markdown_report(const ReportHeader& h, const std::vector<Result>& re
   for (const auto& r : results) failed += (r.passed || r.skipped) ? 0 : 1, skipped += r.skipped ? 1 : 0;
   std::ostringstream out;
   out << "# flex validation report\n\n"
-      << "- flex " << h.version << ", " << h.ranks << " MPI rank(s), device " << h.device << "\n"
+      << "- flex " << h.version << (h.commit.empty() ? "" : " (commit " + h.commit + ")") << ", " << h.ranks << " MPI rank(s), device " << h.device << "\n"
       << "- BLAS: " << h.blas << "\n- deck: " << h.deck_source << "\n"
       << "- result: **" << (failed == 0 ? "PASS" : "FAIL") << "** (" << results.size() - failed - skipped << " of "
       << results.size() - skipped << " checks passed, " << skipped << " skipped)\n\n"
@@ -69,7 +69,7 @@ std::string json_report(const ReportHeader& h, const std::vector<Result>& result
                           {"seconds", s.seconds}});
   Json analyses = Json::object();
   for (const auto& [kind, files] : h.analyses) analyses[kind] = files;
-  const Json report{{"flex_version", h.version}, {"ranks", h.ranks},   {"device", h.device},
+  const Json report{{"flex_version", h.version}, {"flex_commit", h.commit}, {"ranks", h.ranks},   {"device", h.device},
                     {"blas", h.blas},           {"deck", h.deck_source}, {"passed", all},
                     {"checks", checks},         {"stages", stages},
                     {"analyses", analyses}};

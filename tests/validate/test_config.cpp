@@ -121,6 +121,7 @@ TEST(ValidateReport, SuiteStagesAndCriteriaLines) {
   ReportHeader header{"1.2.3", "openblas", "cpu", "quick.ini", 1};
   header.stages = {{{"dns", "dns", "/q/dns.ini", {}}, true, 1.5}, {{"train", "train", "/q/train.ini", {}}, false, 40.0}};
   header.analyses = {{"sr", {"analysis/sr_metrics.json"}}, {"fc", {}}};
+  header.commit = "0123456789ab-dirty";
   const std::vector<Result> results = {
       below("suite.sr_vs_bicubic", "RFNE ratio", 1.01, 1.0), at_least("suite.fc_vs_persistence", "leads", 2.0, 2.0),
       within("suite.ensemble_calibration", "pull std", 1.6, 0.7, 1.5)};
@@ -128,6 +129,7 @@ TEST(ValidateReport, SuiteStagesAndCriteriaLines) {
   EXPECT_TRUE(results[1].passed);
   EXPECT_FALSE(results[2].passed);
   const auto md = markdown_report(header, results);
+  EXPECT_NE(md.find("- flex 1.2.3 (commit 0123456789ab-dirty), 1 MPI rank(s)"), std::string::npos) << md;
   EXPECT_NE(md.find("result: **FAIL** (1 of 3 checks passed, 0 skipped)"), std::string::npos) << md;
   EXPECT_NE(md.find("| suite.sr_vs_bicubic | RFNE ratio | 1.01 | <= 1 | **FAIL** |"), std::string::npos) << md;
   EXPECT_NE(md.find("| suite.fc_vs_persistence | leads | 2 | >= 2 | pass |"), std::string::npos) << md;
@@ -139,6 +141,7 @@ TEST(ValidateReport, SuiteStagesAndCriteriaLines) {
   EXPECT_EQ(j["stages"][0]["reused"], true);
   EXPECT_DOUBLE_EQ(j["stages"][1]["seconds"].get<double>(), 40.0);
   EXPECT_EQ(j["analyses"]["sr"][0], "analysis/sr_metrics.json");
+  EXPECT_EQ(j["flex_commit"], "0123456789ab-dirty");
   EXPECT_TRUE(j["analyses"]["fc"].empty());
 }
 

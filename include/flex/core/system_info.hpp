@@ -15,6 +15,10 @@ std::size_t peak_rss_bytes();
 std::size_t current_rss_bytes();
 std::string hostname();
 
+// The git commit this build was made from ("<12 hex>[-dirty]", or "unknown"
+// outside a git checkout), refreshed at every build.
+std::string build_commit();
+
 // The CPU's vector features that decide precision and layout choices, as
 // /proc/cpuinfo names them: "avx2 avx512f avx512_bf16 amx_bf16" (those present;
 // "none of avx2 avx512f avx512_bf16 amx_bf16" when none is).

@@ -16,6 +16,7 @@ struct ReportHeader {
   // The analysis summaries the claims judged ("sr", "fc", "ensemble": paths
   // relative to the report's folder), from which validation/plot_results.py draws the figures.
   std::vector<std::pair<std::string, std::vector<std::string>>> analyses = {};
+  std::string commit = "";  // the git commit of the build (sysinfo::build_commit)
 };
 
 std::string markdown_report(const ReportHeader& header, const std::vector<Result>& results);

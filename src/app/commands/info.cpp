@@ -19,7 +19,7 @@ namespace {
 
 int report(const RunContext& ctx) {
   const auto device = comm::configure_runtime(read_run_settings(ctx.deck), ctx.env.comm());
-  log::info("flex ", FLEX_VERSION_STRING, " on ", sysinfo::hostname(), ", ", ctx.env.size(), " rank(s)");
+  log::info("flex ", FLEX_VERSION_STRING, " (commit ", sysinfo::build_commit(), ") on ", sysinfo::hostname(), ", ", ctx.env.size(), " rank(s)");
   log::info("LibTorch ", TORCH_VERSION, ", intra-op threads ", at::get_num_threads(), ", device ", device.str());
   log::info("BLAS: ", sysinfo::active_blas());
   log::info("CPU features: ", sysinfo::cpu_features(),
