@@ -105,9 +105,10 @@ def main():
         stages += [f"dns:{dns(re, 1)}", f"dns:{dns(re, 2)}"]
     for re in UNSEEN:
         stages.append(f"dns:{dns(re, 2)}")
+    # Each network's evaluation right after its training: a suite stopped
+    # early has complete results for the networks it reached.
     for model in MODELS:
         stages.append(f"train:{train(model)}")
-    for model in MODELS:
         for re in TESTED:
             name = f"sr_{model}_re{re}"
             stages += [f"infer:{infer_sr(model, re)}",
@@ -115,12 +116,16 @@ def main():
             if model == "flex_sr":
                 sr.append(f"analysis/{name}_metrics.json")
                 ens.append(f"analysis/{name}_metrics.json")
-    for re in TESTED:
-        name = f"fc_flex_mt_re{re}"
-        stages += [f"infer:{infer_fc(re)}", f"analyze:{analyze(name, name, 'rfne, pcc, spectrum, ensemble, skill')}"]
-        fc.append(f"analysis/{name}_metrics.json")
-    zs = "sr_flex_sr_re1000_u"
-    stages += [f"infer:{infer_sr('flex_sr', 1000, 'u', '_u')}", f"analyze:{analyze(zs, zs, 'rfne, pcc, spectrum')}"]
+        if model == "flex_sr":
+            zs = "sr_flex_sr_re1000_u"
+            stages += [f"infer:{infer_sr('flex_sr', 1000, 'u', '_u')}",
+                       f"analyze:{analyze(zs, zs, 'rfne, pcc, spectrum')}"]
+        if model == "flex_mt":
+            for re in TESTED:
+                name = f"fc_flex_mt_re{re}"
+                stages += [f"infer:{infer_fc(re)}",
+                           f"analyze:{analyze(name, name, 'rfne, pcc, spectrum, ensemble, skill')}"]
+                fc.append(f"analysis/{name}_metrics.json")
     group = lambda m: "+".join(f"analysis/sr_{m}_re{re}_metrics.json" for re in TESTED)  # noqa: E731
     others = ", ".join(f"{m}:{group(m)}" for m in MODELS if m != "flex_sr")
     with open(os.path.join(HERE, "..", "standard.ini"), "w") as f:
