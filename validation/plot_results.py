@@ -229,6 +229,39 @@ def output_named(summary, suffix, path):
     return found[0]
 
 
+def comparison_table(analyses):
+    """Table 1 layout: RFNE (%) per field of FLEX-SR ("reference") and each
+    same-budget network ("competitor:<label>", the same fields in the same
+    order), with the aligned bicubic's; Markdown, empty without competitors."""
+    ref = analyses.get("reference", [])
+    comps = [(k.split(":", 1)[1], v) for k, v in analyses.items() if k.startswith("competitor:")]
+    if not ref or not comps:
+        return ""
+
+    def rfne(file):
+        m = read_json(file)
+        c = next(iter(m["channels"]))
+        return m, c, 100 * m["channels"][c]["rfne"]
+
+    lines = ["| field | aligned bicubic | FLEX-SR | " + " | ".join(label for label, _ in comps) + " |",
+             "|---" * (3 + len(comps)) + "|"]
+    sums = [0.0] * (2 + len(comps))
+    for i, file in enumerate(ref):
+        m, c, flex = rfne(file)
+        bic = 100 * m["baselines"]["sources"]["bicubic_aligned"][c]["rfne"]
+        row = [bic, flex] + [rfne(files[i])[2] if i < len(files) else float("nan") for _, files in comps]
+        sums = [a + b for a, b in zip(sums, row)]
+        truth = os.path.basename(m.get("truth", file)).removesuffix(".truth.h5")
+        lines.append(f"| {truth} ({c}) | " + " | ".join(f"{v:.2f}" for v in row) + " |")
+    lines.append("| **mean** | " + " | ".join(f"**{v / len(ref):.2f}**" for v in sums) + " |")
+    means = ", ".join(f"{name} {v / len(ref):.2f}" for name, v in
+                      zip(["aligned bicubic", "FLEX-SR"] + [label for label, _ in comps], sums))
+    print(f"plot_results: mean RFNE (%): {means}")
+    return ("\n## Table 1 layout: super-resolution RFNE (%), same training budget\n\n"
+            "Lower is better; rows are the test fields (their Re in the name), columns the networks.\n\n"
+            + "\n".join(lines) + "\n")
+
+
 def report(args):
     """The figures of a validation report, drawn from the analysis summaries
     its "analyses" names (paths relative to the report's folder, where the
@@ -239,8 +272,12 @@ def report(args):
     here = os.getcwd()
     os.chdir(base)  # the summaries name their files relative to the suite's folder
     made = []
+    tables = ""
     try:
+        tables = comparison_table(r.get("analyses", {}))
         for kind, files in r.get("analyses", {}).items():
+            if kind == "reference" or kind.startswith("competitor:"):
+                continue  # the comparison table's
             for file in files:
                 m = read_json(file)
                 prefix = os.path.splitext(file)[0].removesuffix("_metrics")
@@ -248,8 +285,12 @@ def report(args):
                 if kind in ("sr", "zero_shot"):
                     made.append(spectrum_figure(output_named(m, "_spectra.csv", file), prefix + "_spectrum.png",
                                                 f"{name}: vorticity spectra"))
-                    stem = os.path.splitext(m["prediction"])[0]
-                    made.append(panel_figure(stem, prefix + "_panel.png", name))
+                    stem = os.path.splitext(m.get("prediction", ""))[0]
+                    if stem and all(os.path.exists(stem + e) for e in (".h5", ".truth.h5", ".baselines.h5")):
+                        made.append(panel_figure(stem, prefix + "_panel.png", name))
+                    else:
+                        print(f"plot_results: {file}: no fields beside it ({stem}.h5, .truth.h5, .baselines.h5): "
+                              "no panel")
                 elif kind == "fc":
                     made.append(skill_figure(output_named(m, "_skill.csv", file), prefix + "_skill.png",
                                              f"{name}: skill per lead", m.get("skill_threshold", 0.95)))
@@ -261,9 +302,10 @@ def report(args):
     finally:
         os.chdir(here)
     markdown = os.path.splitext(args.report)[0] + ".md"
-    if os.path.exists(markdown) and made:
+    if os.path.exists(markdown) and (made or tables):
         with open(markdown) as f:
-            text = f.read().split("\n## Figures\n")[0]
+            text = f.read().split("\n## Table 1 layout")[0].split("\n## Figures\n")[0]
+        text += tables
         text += "\n## Figures\n\n" + "".join(f"![{os.path.basename(p)}]({os.path.relpath(os.path.join(base, p), os.path.dirname(os.path.abspath(markdown)))})\n" for p in made)
         tmp = markdown + ".tmp"
         with open(tmp, "w") as f:

@@ -67,9 +67,14 @@ int run(const ValidateConfig& c, MPI_Comm comm) {
   }
   int ranks = 1;
   FLEX_CHECK_MPI(MPI_Comm_size(comm, &ranks));
-  const ReportHeader header{FLEX_VERSION_STRING, sysinfo::active_blas(), device.str(), c.run.deck_source, ranks, stages,
-                            {{"sr", c.sr_metrics}, {"zero_shot", c.zero_shot_metrics}, {"fc", c.fc_metrics}, {"ensemble", c.ensemble_metrics}},
-                            sysinfo::build_commit()};
+  // The summaries each claim judged; "reference" and "competitor:<label>" lay out the Table 1 comparison.
+  std::vector<std::pair<std::string, std::vector<std::string>>> analyses = {
+      {"sr", c.sr_metrics}, {"zero_shot", c.zero_shot_metrics}, {"fc", c.fc_metrics},
+      {"ensemble", c.ensemble_metrics}};
+  if (!c.sr_competitors.empty()) analyses.emplace_back("reference", c.sr_reference);
+  for (const auto& [label, files] : c.sr_competitors) analyses.emplace_back("competitor:" + label, files);
+  const ReportHeader header{FLEX_VERSION_STRING, sysinfo::active_blas(), device.str(), c.run.deck_source,
+                            ranks,               stages,                analyses,     sysinfo::build_commit()};
   int failed = 0;
   for (const auto& r : results) failed += (r.passed || r.skipped) ? 0 : 1;
   mpi::on_root(comm, [&] {
