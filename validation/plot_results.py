@@ -319,8 +319,9 @@ def report(args):
 
 def pull_figure(pull_csv, out, title):
     """The analysis pull histogram against N(0, 1)."""
-    rows = [r for r in read_csv(pull_csv) if math.isfinite(float(r["bin_lo"])) and math.isfinite(float(r["bin_hi"]))]
-    total = sum(float(r["count"]) for r in read_csv(pull_csv))
+    table = read_csv(pull_csv)
+    rows = [r for r in table if math.isfinite(float(r["bin_lo"])) and math.isfinite(float(r["bin_hi"]))]
+    total = sum(float(r["count"]) for r in table)  # the open-ended tails count in the density's denominator
     if total <= 0:
         fail(f"{pull_csv}: empty pull histogram")
     lo = [float(r["bin_lo"]) for r in rows]

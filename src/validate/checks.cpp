@@ -225,8 +225,11 @@ std::vector<Result> fc_vs_persistence(const Context& c) {
   for (const auto& file : c.config.fc_metrics) {
     const Json j = read_summary(c.config, file);
     for (const auto& [channel, _] : j.at("channels").items()) {
-      const auto pcc = j["channels"][channel].value("pcc_per_step", std::vector<double>{});
-      const auto pers = j["baselines"]["sources"]["persistence"][channel].value("pcc_per_step", std::vector<double>{});
+      // number_at names a missing key; on a const Json, operator[] of a missing key is undefined.
+      (void)number_at(j, {"baselines", "sources", "persistence", channel, "skill_horizon"}, file);
+      const auto pcc = j.at("channels").at(channel).value("pcc_per_step", std::vector<double>{});
+      const auto pers =
+          j.at("baselines").at("sources").at("persistence").at(channel).value("pcc_per_step", std::vector<double>{});
       FLEX_REQUIRE(!pcc.empty() && pcc.size() == pers.size(),
                    file << ": no per-lead PCC of the forecast and persistence (analyze.metrics needs skill)");
       // (1 - PCC) is the decorrelation; below 1 means FLEX's lead-1 frame is closer than the last frame.
