@@ -26,6 +26,7 @@ import matplotlib.ticker  # noqa: E402
 LABELS = {
     "truth": "truth (DNS)",
     "prediction": "FLEX (ensemble mean)",
+    "members": "FLEX members (mean of their spectra)",
     "bicubic_aligned": "bicubic (aligned)",
     "conditioning": "conditioning field",
     "bicubic_align_corners": "bicubic (align_corners)",
@@ -91,14 +92,16 @@ def spectrum_figure(spectra_csv, out, title, lowres_nyquist=None):
     if "truth" not in spectra:
         fail(f"{spectra_csv}: no truth vorticity spectrum")
     fig, ax = plt.subplots(figsize=(6, 4.5))
-    styles = {"truth": ("k", "-"), "prediction": ("tab:red", "-"), "bicubic_aligned": ("tab:blue", "--"),
-              "persistence": ("tab:blue", "--")}
+    styles = {"truth": ("k", "-"), "members": ("tab:orange", "-"), "prediction": ("tab:red", "-"),
+              "bicubic_aligned": ("tab:blue", "--"), "persistence": ("tab:blue", "--")}
     for field, (color, line) in styles.items():
         if field in spectra:
             k, e = spectra[field]
             ax.loglog(k, e, color=color, linestyle=line, label=LABELS[field])
     if lowres_nyquist:
         ax.axvline(lowres_nyquist, color="grey", linestyle=":", label=f"low-res Nyquist (k = {lowres_nyquist})")
+    half = max(spectra["truth"][0]) // 2  # suite.sr_spectrum judges k = 1 ... half the Nyquist
+    ax.axvline(half, color="grey", linestyle="-.", linewidth=0.8, label=f"half the Nyquist (k = {half})")
     return finish(fig, ax, out, "wavenumber k", "vorticity spectrum E(k) (mean over snapshots)", title, True)
 
 
@@ -229,37 +232,192 @@ def output_named(summary, suffix, path):
     return found[0]
 
 
-def comparison_table(analyses):
-    """Table 1 layout: RFNE (%) per field of FLEX-SR ("reference") and each
-    same-budget network ("competitor:<label>", the same fields in the same
-    order), with the aligned bicubic's; Markdown, empty without competitors."""
+def resolved_deck(text):
+    """{key: value} of a resolved deck (`flex` writes one beside every output)."""
+    out = {}
+    for line in text.splitlines():
+        line = line.split("#", 1)[0].strip()
+        if "=" in line:
+            key, value = line.split("=", 1)
+            out[key.strip()] = value.strip()
+    return out
+
+
+def fields_attr(path, name):
+    """Attribute `name` of the "fields" dataset of a flex HDF5 file; None if absent."""
+    import h5py
+    if not path or not os.path.exists(path):
+        return None
+    try:
+        with h5py.File(path, "r") as f:
+            value = f["fields"].attrs.get(name)
+    except (OSError, KeyError, ValueError):
+        return None
+    return value.decode() if isinstance(value, bytes) else value
+
+
+def network_facts(metrics_file):
+    """What flex wrote about an SR summary's field and network: the tested
+    field's Re (the DNS file's attribute, found through the prediction's
+    resolved deck), whether the network trained on that Re (the training deck
+    beside its checkpoint), its training folder and its model keys. Unknown
+    items are None (a summary copied without its fields)."""
+    m = read_json(metrics_file)
+    facts = {"re": None, "seen": None, "train_dir": None, "train": {}}
+    deck = fields_attr(m.get("prediction", ""), "deck")
+    if deck is None:
+        return m, facts
+    deck = resolved_deck(deck)
+    re = fields_attr(deck.get("infer.input", ""), "Re")
+    facts["re"] = float(re) if re is not None else None
+    train_dir = os.path.dirname(deck.get("infer.checkpoint", ""))
+    train_deck = os.path.join(train_dir, "train.deck.ini")
+    if os.path.exists(train_deck):
+        with open(train_deck) as f:
+            facts["train"] = resolved_deck(f.read())
+        facts["train_dir"] = train_dir
+        trained = [fields_attr(f.strip(), "Re") for f in facts["train"].get("data.files", "").split(",") if f.strip()]
+        if facts["re"] is not None and trained and None not in trained:
+            facts["seen"] = facts["re"] in [float(t) for t in trained]
+    return m, facts
+
+
+def training_seconds(report_json):
+    """{training folder: wall seconds} of the suite's train stages (their
+    resolved decks in .stages/<stage>.done name run.output_dir)."""
+    out = {}
+    for st in report_json.get("stages", []):
+        done = os.path.join(".stages", st["stage"] + ".done")
+        if st.get("job") == "train" and os.path.exists(done):
+            with open(done) as f:
+                out[os.path.normpath(resolved_deck(f.read()).get("run.output_dir", ""))] = st.get("seconds")
+    return out
+
+
+MODEL_KEYS = ("model.", "unet.", "uvit.")
+
+
+def comparison_tables(r):
+    """Table 1 layout (RFNE % per tested Re, seen/unseen marked, of the
+    aligned bicubic, FLEX-SR ("reference") and each same-budget network
+    ("competitor:<label>", the same fields in the same order)) and Table 2
+    layout (the ablations: networks with FLEX-SR's backbone and tasks and
+    other model keys, each with what it changes); Markdown, empty without
+    competitors. Also returns the networks for the training figure."""
+    analyses = r.get("analyses", {})
     ref = analyses.get("reference", [])
     comps = [(k.split(":", 1)[1], v) for k, v in analyses.items() if k.startswith("competitor:")]
     if not ref or not comps:
-        return ""
+        return "", []
+    seconds = training_seconds(r)
+    ranks = int(r.get("ranks", 1))
 
-    def rfne(file):
-        m = read_json(file)
-        c = next(iter(m["channels"]))
-        return m, c, 100 * m["channels"][c]["rfne"]
+    def scores(files, label):
+        out = []
+        for file in files:
+            m, facts = network_facts(file)
+            c = next(iter(m["channels"]))
+            out.append((m, facts, c, 100 * m["channels"][c]["rfne"]))
+        if len(out) != len(ref):
+            fail(f"{label}: {len(out)} summaries, FLEX-SR has {len(ref)} (the same fields in the same order)")
+        return out
 
-    lines = ["| field | aligned bicubic | FLEX-SR | " + " | ".join(label for label, _ in comps) + " |",
-             "|---" * (3 + len(comps)) + "|"]
-    sums = [0.0] * (2 + len(comps))
-    for i, file in enumerate(ref):
-        m, c, flex = rfne(file)
-        bic = 100 * m["baselines"]["sources"]["bicubic_aligned"][c]["rfne"]
-        row = [bic, flex] + [rfne(files[i])[2] if i < len(files) else float("nan") for _, files in comps]
-        sums = [a + b for a, b in zip(sums, row)]
-        truth = os.path.basename(m.get("truth", file)).removesuffix(".truth.h5")
-        lines.append(f"| {truth} ({c}) | " + " | ".join(f"{v:.2f}" for v in row) + " |")
-    lines.append("| **mean** | " + " | ".join(f"**{v / len(ref):.2f}**" for v in sums) + " |")
-    means = ", ".join(f"{name} {v / len(ref):.2f}" for name, v in
-                      zip(["aligned bicubic", "FLEX-SR"] + [label for label, _ in comps], sums))
-    print(f"plot_results: mean RFNE (%): {means}")
-    return ("\n## Table 1 layout: super-resolution RFNE (%), same training budget\n\n"
-            "Lower is better; rows are the test fields (their Re in the name), columns the networks.\n\n"
-            + "\n".join(lines) + "\n")
+    networks = [("FLEX-SR", scores(ref, "FLEX-SR"))] + [(label, scores(files, label)) for label, files in comps]
+    columns = []
+    for m, facts, c, _ in networks[0][1]:
+        if facts["re"] is not None:
+            mark = {True: "seen", False: "unseen", None: "?"}[facts["seen"]]
+            columns.append(f"Re {facts['re']:g} ({mark}{', ' + c if c != 'w' else ''})")
+        else:
+            columns.append(os.path.basename(m.get("truth", "?")).removesuffix(".truth.h5") + f" ({c})")
+    for label, rows in networks[1:]:
+        for i, (_, facts, _, _) in enumerate(rows):
+            if facts["re"] is not None and networks[0][1][i][1]["re"] not in (None, facts["re"]):
+                fail(f"{label}: summary {i + 1} tests Re {facts['re']:g}, FLEX-SR's Re "
+                     f"{networks[0][1][i][1]['re']:g} (the same fields in the same order)")
+
+    def model_keys(rows):
+        return {k: v for k, v in rows[0][1]["train"].items() if k.startswith(MODEL_KEYS)}
+
+    def budget(rows):
+        t = rows[0][1]["train"]
+        steps, batch = t.get("train.steps"), t.get("train.batch")
+        wall = seconds.get(os.path.normpath(rows[0][1]["train_dir"] or ""))
+        parts = [f"{steps} × {int(batch) * ranks}" if steps and batch else "–",
+                 f"{wall / 60:.1f} min" if wall else "–"]
+        return parts
+
+    def describe(rows):
+        t = model_keys(rows)
+        if not t:
+            return "–"
+        net = {"flex": "FLEX", "unet": "U-Net", "uvit": "U-ViT"}.get(t.get("model.backbone", "flex"), "?")
+        extra = f" ({t.get('unet.variant', '')})" if net == "U-Net" else ""
+        return f"{net}-{t.get('model.size', '?')}{extra}, tasks {t.get('model.tasks', '?')}"
+
+    ref_keys = model_keys(networks[0][1])
+
+    def ablation_of_reference(rows):
+        keys = model_keys(rows)
+        return bool(keys) and all(keys.get(k) == ref_keys.get(k) for k in ("model.backbone", "model.tasks"))
+
+    def changes(rows):
+        keys = model_keys(rows)
+        return ", ".join(f"{k} = {v} (FLEX-SR: {ref_keys.get(k, '–')})" for k, v in sorted(keys.items())
+                         if ref_keys.get(k) != v) or "–"
+
+    def table(rows_of, extra_header, extra):
+        head = ["network", *extra_header, *columns, "mean", "steps × batch", "training"]
+        lines = ["| " + " | ".join(head) + " |", "|---" * len(head) + "|"]
+        bicubic = [100 * m["baselines"]["sources"]["bicubic_aligned"][c]["rfne"] for m, _, c, _ in networks[0][1]]
+        lines.append("| aligned bicubic | " + " | ".join(["–"] * len(extra_header)) + (" | " if extra_header else "")
+                     + " | ".join(f"{v:.2f}" for v in bicubic) + f" | {sum(bicubic) / len(bicubic):.2f} | – | – |")
+        for label, rows in rows_of:
+            values = [v for *_, v in rows]
+            name = f"**{label}**" if label == "FLEX-SR" else label
+            lines.append(f"| {name} | " + "".join(f"{x} | " for x in extra(rows))
+                         + " | ".join(f"{v:.2f}" for v in values)
+                         + f" | **{sum(values) / len(values):.2f}** | " + " | ".join(budget(rows)) + " |")
+        return "\n".join(lines)
+
+    ablations = [n for n in networks[1:] if ablation_of_reference(n[1])]
+    others = [n for n in networks[1:] if n not in ablations]
+    text = ("\n## Table 1 layout: super-resolution RFNE (%), same training budget\n\n"
+            "Lower is better. Columns: the tested fields (held-out seed) by Re, seen or unseen in training; "
+            "rows: the networks, trained by the same loop for the same steps and batch (wall time beside).\n\n"
+            + table([networks[0]] + others, ["architecture"], lambda rows: [describe(rows)]) + "\n")
+    if ablations:
+        text += ("\n## Table 2 layout: ablations of FLEX-SR, RFNE (%)\n\n"
+                 "FLEX-SR's backbone and tasks with one design choice changed (the model keys that differ).\n\n"
+                 + table([networks[0]] + ablations, ["change"],
+                         lambda rows: ["the full model" if rows is networks[0][1] else changes(rows)]) + "\n")
+    means = ", ".join(f"{label} {sum(v for *_, v in rows) / len(rows):.2f}" for label, rows in networks)
+    print(f"plot_results: mean RFNE (%): aligned bicubic "
+          f"{sum(100 * m['baselines']['sources']['bicubic_aligned'][c]['rfne'] for m, _, c, _ in networks[0][1]) / len(ref):.2f}"
+          f", {means}")
+    trained = [(label, rows[0][1]["train_dir"]) for label, rows in networks if rows[0][1]["train_dir"]]
+    return text, trained
+
+
+def training_figure(networks, out, title):
+    """Training loss (solid) and validation RFNE (markers) of each network, one colour each."""
+    fig, ax = plt.subplots(figsize=(7, 4.8))
+    for i, (label, train_dir) in enumerate(networks):
+        path = os.path.join(train_dir, "metrics.jsonl")
+        try:
+            with open(path) as f:
+                rows = [json.loads(line) for line in f if line.strip()]
+        except OSError as e:
+            fail(f"{path}: cannot read ({e.strerror})")
+        colour = f"C{i % 10}"
+        for key in sorted({k for row in rows for k in row if k.startswith(("loss_", "rfne_"))}):
+            pts = [(row["step"], row[key]) for row in rows if key in row]
+            style = "-" if key.startswith("loss_") else "o--"
+            dashes = ":" if key.endswith("_fc") and style == "-" else style
+            ax.plot([s for s, _ in pts], [v for _, v in pts], dashes, color=colour, label=f"{label} {key}",
+                    markersize=3, linewidth=1)
+    ax.set_yscale("log")
+    return finish(fig, ax, out, "training step", "L1 loss of v (train) / RFNE (validation)", title, True)
 
 
 def report(args):
@@ -274,7 +432,9 @@ def report(args):
     made = []
     tables = ""
     try:
-        tables = comparison_table(r.get("analyses", {}))
+        tables, trained = comparison_tables(r)
+        if trained:
+            made.append(training_figure(trained, "training_curves.png", "training curves, same budget"))
         for kind, files in r.get("analyses", {}).items():
             if kind == "reference" or kind.startswith("competitor:"):
                 continue  # the comparison table's

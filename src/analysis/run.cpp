@@ -3,6 +3,7 @@
 // tables and series that summary.cpp writes out.
 #include "flex/analysis/run.hpp"
 
+#include <algorithm>
 #include <map>
 #include <memory>
 
@@ -210,6 +211,8 @@ class Analysis {
     if (ch.w >= 0) {
       add("truth", "vorticity", spectra_->vorticity(s.truth.slab(ch.w)));
       if (in_.has_prediction()) add("prediction", "vorticity", spectra_->vorticity(predicted(s, ch.w)));
+      // A sample's small scales, which the ensemble mean averages away (its spectrum falls at high k).
+      if (!in_.ensemble.empty()) add("members", "vorticity", mean_member_vorticity(s.members.members(ch.w)));
       if (in_.baselines)
         for (size_t b = 0; b < in_.baseline_names.size(); ++b)
           add(in_.baseline_names[b].c_str(), "vorticity", spectra_->vorticity(baseline_slab(s, b, ch.w)));
@@ -222,6 +225,26 @@ class Analysis {
         for (size_t b = 0; b < in_.baseline_names.size(); ++b)
           add(in_.baseline_names[b].c_str(), "velocity", spectra_->velocity(baseline_slab(s, b, ch.u), baseline_slab(s, b, ch.v)));
     }
+  }
+
+  // E[k] of each member, averaged over the members (power and energy).
+  Spectrum mean_member_vorticity(const StackSlab& m) {
+    Spectrum mean;
+    const long plane = m.rows() * m.cols();
+    for (long i = 0; i < m.members(); ++i) {
+      const SlabView one{wrap_plane(m.local.data() + i * plane, m.rows(), m.cols()), m.row0, m.global_rows, m.comm};
+      const Spectrum e = spectra_->vorticity(one);
+      if (i == 0) {
+        mean = e;
+        continue;
+      }
+      for (size_t k = 0; k < e.k.size(); ++k) mean.energy[k] += e.energy[k], mean.power[k] += e.power[k];
+      mean.total_power += e.total_power;
+    }
+    const double members = static_cast<double>(std::max(m.members(), 1L));
+    for (size_t k = 0; k < mean.k.size(); ++k) mean.energy[k] /= members, mean.power[k] /= members;
+    mean.total_power /= members;
+    return mean;
   }
 
   const AnalyzeConfig& config_;

@@ -19,6 +19,7 @@
 #include "flex/model/shapes.hpp"
 #include "flex/validate/check.hpp"
 #include "flex/validate/config.hpp"
+#include "flex/validate/spectra.hpp"
 
 namespace flex::validate {
 
@@ -197,6 +198,51 @@ std::vector<Result> sr_vs_bicubic(const Context& c) {
   return out;
 }
 
+// The summary's output ending in `suffix` (its CSVs sit beside it under run.output_dir).
+std::string output_of(const Json& j, const std::string& suffix, const std::string& file) {
+  for (const auto& o : j.value("outputs", std::vector<std::string>{}))
+    if (o.size() >= suffix.size() && o.compare(o.size() - suffix.size(), suffix.size(), suffix) == 0) return o;
+  throw InputError(file + ": lists no *" + suffix + " output (analyze.metrics needs spectra)");
+}
+
+std::vector<Result> sr_spectrum(const Context& c) {
+  std::vector<Result> out;
+  for (const auto& file : c.config.sr_metrics) {
+    const Json j = read_summary(c.config, file);
+    const auto csv = output_of(j, "_spectra.csv", file);
+    const auto path = std::filesystem::path(c.config.run.output_dir) / csv;
+    std::ifstream in(path);
+    FLEX_REQUIRE(in, path.string() << ": spectra CSV not found (named by " << file << ")");
+    const auto spectra = mean_vorticity_spectra(in, path.string());
+    for (const char* field : {"truth", "prediction", "bicubic_aligned"})
+      FLEX_REQUIRE(spectra.count(field), path.string() << ": no vorticity spectrum of '" << field << "'");
+    // A generative model's claim is about its samples: the members' spectra where there is an ensemble (the
+    // ensemble mean, an estimate of the conditional mean, is smooth by construction and reported beside).
+    const bool members = spectra.count("members") > 0;
+    const auto& truth = spectra.at("truth");
+    const auto& bicubic = spectra.at("bicubic_aligned");
+    const auto s = compare_spectra(truth, spectra.at(members ? "members" : "prediction"), bicubic);
+    std::string bands;
+    for (const auto& b : s.bands)
+      bands += (bands.empty() ? "" : "; ") + std::string("k ") + std::to_string(b.k_lo) + "-" + std::to_string(b.k_hi) +
+               ": FLEX " + format_number(b.flex, 3) + ", bicubic " + format_number(b.bicubic, 3);
+    const std::string mean_note =
+        members ? "; the ensemble mean's worst " + fmt(compare_spectra(truth, spectra.at("prediction"), bicubic).worst_factor)
+                : "";
+    out.push_back(below("suite.sr_spectrum",
+                        file + " w: worst E(k) factor of FLEX " + (members ? "members" : "prediction") +
+                            " from the truth's, k = 1-" + std::to_string(s.shells_judged),
+                        s.worst_factor, 2.0,
+                        "at k = " + std::to_string(s.worst_shell) + mean_note + "; aligned bicubic's worst " +
+                            fmt(s.bicubic_worst_factor) +
+                            (s.bicubic_below_from > 0 ? ", under half the truth's from k = " +
+                                                            std::to_string(s.bicubic_below_from)
+                                                      : ", never under half the truth's") +
+                            "; band energy / truth's: " + bands));
+  }
+  return out;
+}
+
 // Mean RFNE of the prediction over summaries (every channel of each).
 double mean_rfne(const ValidateConfig& config, const std::vector<std::string>& files) {
   double sum = 0;
@@ -307,6 +353,8 @@ const std::vector<Check>& checks() {
          return v.sr_metrics.empty() && v.zero_shot_metrics.empty() ? std::vector<std::string>{"validate.sr_metrics"}
                                                                      : std::vector<std::string>{};
        }},
+      {"suite.sr_spectrum", "FLEX-SR's vorticity spectrum within a factor 2 of the truth's up to half the Nyquist",
+       sr_spectrum, [](const ValidateConfig& v) { return needs<&ValidateConfig::sr_metrics>(v, "validate.sr_metrics"); }},
       {"suite.sr_vs_competitors", "FLEX-SR's mean RFNE below same-budget networks' (validate.sr_competitors)",
        sr_vs_competitors,
        [](const ValidateConfig& v) {

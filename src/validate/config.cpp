@@ -27,7 +27,8 @@ void declare_keys(DeckSchema& s) {
   s.add_string("validate.stage_overrides", "",
                "key=value items for every stage whose job reads the key (e.g. train.batch=2 at 2 ranks)");
   s.add_string("validate.sr_metrics", "",
-               "SR analysis summaries (<prefix>_metrics.json under run.output_dir) for suite.sr_vs_bicubic");
+               "SR analysis summaries (<prefix>_metrics.json under run.output_dir) for suite.sr_vs_bicubic and "
+               "suite.sr_spectrum");
   s.add_real("validate.sr_ratio", 1.0, "suite.sr_vs_bicubic: RFNE(FLEX) / RFNE(aligned bicubic) at most this")
       .range(0, {});
   s.add_string("validate.zero_shot_metrics", "",

@@ -135,6 +135,8 @@ std::vector<Stage> parse_stages(const std::vector<std::string>& items, const std
   return out;
 }
 
+bool feeds_later_stages(const std::string& job) { return job != "analyze"; }
+
 void check_stage_decks(const std::vector<Stage>& stages) {
   for (const auto& s : stages) (void)parse_stage_deck(s);
 }
@@ -151,7 +153,7 @@ std::vector<StageRecord> run_stages(const std::vector<Stage>& stages, const std:
   const auto t0 = std::chrono::steady_clock::now();
   double ran_seconds = 0;
   long ran = 0;
-  bool upstream_ran = false;  // a stage that reran invalidates every later one's outputs
+  bool upstream_ran = false;  // a stage that reran (and feeds later ones) invalidates every later one's outputs
   for (size_t i = 0; i < stages.size(); ++i) {
     const Stage& s = stages[i];
     FLEX_PROFILE("validate::stage");
@@ -189,7 +191,7 @@ std::vector<StageRecord> run_stages(const std::vector<Stage>& stages, const std:
         output::write_text_atomic(timing.string(), std::to_string(r.seconds) + "\n");
         output::write_text_atomic(marker.string(), resolved);  // last: the stage counts as finished from here
       });
-      upstream_ran = true;
+      upstream_ran = upstream_ran || feeds_later_stages(s.job);
       ran_seconds += r.seconds;
       ++ran;
     }

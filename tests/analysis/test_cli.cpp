@@ -1,5 +1,7 @@
 // `flex analyze` end to end through the command line: files written by the
 // test, the command run on every rank, the written tables checked on rank 0.
+#include <map>
+
 #include "cli_support.hpp"
 
 namespace flex::analysis {
@@ -25,8 +27,8 @@ TEST(AnalysisCli, PredictionAndEnsembleFilesGiveTheKnownMetrics) {
     EXPECT_NEAR(std::stod(metrics[i][4]), 1.0, 1e-6) << "row " << i;
     EXPECT_NEAR(std::stod(metrics[i][5]), 1.0, 1e-9) << "row " << i;
   }
-  // Spectra: 4 samples x (truth, prediction) x (vorticity, velocity) x 16 shells.
-  EXPECT_EQ(read_csv(out + "/analysis_spectra.csv").size(), 1u + 4 * 2 * 2 * 16);
+  // Spectra: 4 samples x ((truth, prediction) x (vorticity, velocity) + the members' vorticity) x 16 shells.
+  EXPECT_EQ(read_csv(out + "/analysis_spectra.csv").size(), 1u + 4 * (2 * 2 + 1) * 16);
   EXPECT_EQ(read_csv(out + "/analysis_ensemble.csv").size(), 1u + 4 * 3);
   EXPECT_EQ(read_csv(out + "/analysis_skill.csv").size(), 1u + 4 * 3);
   const std::string json = slurp(out + "/analysis_metrics.json");
@@ -55,6 +57,32 @@ TEST(AnalysisCli, PackedMembersMatchOneFilePerMember) {
   const auto metrics = read_csv(in + "/run-a/analysis_metrics.csv");
   ASSERT_EQ(metrics.size(), 1u + 4 * 3);
   for (size_t i = 1; i < metrics.size(); ++i) EXPECT_LT(std::stod(metrics[i][4]), 0.5);
+}
+
+// Per mode, the members' mean power is at least the power of their mean
+// (Jensen: |mean x|^2 <= mean |x|^2), so the members' averaged spectrum lies
+// on or above the ensemble mean's at every shell, and above it where they differ.
+TEST(AnalysisCli, MemberSpectraHoldAtLeastTheEnsembleMeansEnergy) {
+  const std::string in = fixture_dir();
+  std::string members;
+  for (long m = 0; m < testing::kFixtureMembers; ++m) members += (m ? "," : "") + in + "/member" + std::to_string(m) + ".h5";
+  ASSERT_EQ(run_flex({"analyze.truth=" + in + "/truth.h5", "analyze.ensemble=" + members, "analyze.metrics=spectrum",
+                      "run.output_dir=" + in + "/run-members", "run.profile=false"}),
+            0);
+  if (!is_root()) return;
+  std::map<std::pair<std::string, std::string>, double> energy;  // (sample k, field) -> E
+  for (const auto& row : read_csv(in + "/run-members/analysis_spectra.csv"))
+    if (row.size() == 6 && row[2] == "vorticity") energy[{row[0] + " " + row[3], row[1]}] = std::stod(row[5]);
+  long shells = 0, above = 0;
+  for (const auto& [key, e] : energy) {
+    if (key.second != "members") continue;
+    const double mean = energy.at({key.first, "prediction"});
+    EXPECT_GE(e, mean * (1 - 1e-9)) << "sample/shell " << key.first;
+    ++shells;
+    above += e > mean * (1 + 1e-6);
+  }
+  EXPECT_EQ(shells, 4 * 16);
+  EXPECT_GT(above, shells / 2);  // the members differ (their seeds), so the mean loses energy
 }
 
 TEST(AnalysisCli, ExistingOutputsAreKeptWithoutOverwrite) {

@@ -36,12 +36,17 @@ std::vector<Stage> parse_stages(const std::vector<std::string>& items, const std
 // stage stops the suite before the first one runs.
 void check_stage_decks(const std::vector<Stage>& stages);
 
+// Whether a stage of `job` may write what a later stage reads, so that
+// rerunning it invalidates every later stage: dns, train and infer do;
+// analyze writes summaries only the suite's checks read.
+bool feeds_later_stages(const std::string& job);
+
 // Runs the stages in order with `workdir` as the current directory (the
 // stage decks' relative paths point into it), every rank together. A stage
 // reruns when its resolved deck differs from the one its marker
 // (<workdir>/.stages/<name>.done) holds, and so does every stage after one
-// that ran. A stage's non-zero exit code stops the suite and is returned
-// through `exit_code`.
+// that ran and feeds later stages. A stage's non-zero exit code stops the
+// suite and is returned through `exit_code`.
 std::vector<StageRecord> run_stages(const std::vector<Stage>& stages, const std::string& workdir, MPI_Comm comm,
                                     int& exit_code);
 
