@@ -65,13 +65,17 @@ def save(fig, path):
     return path
 
 
-def finish(fig, ax, out, xlabel, ylabel, title, log_grid=False):
-    """Axes labels, title, grid and legend, then the PNG."""
+def finish(fig, ax, out, xlabel, ylabel, title, log_grid=False, legend_outside=False):
+    """Axes labels, title, grid and legend (beside the axes when many curves
+    would cover the data), then the PNG."""
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     ax.set_title(title)
     ax.grid(True, which="both" if log_grid else "major", alpha=0.3)
-    ax.legend()
+    if legend_outside:
+        ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), fontsize=8)
+    else:
+        ax.legend()
     return save(fig, out)
 
 
@@ -282,16 +286,21 @@ def network_facts(metrics_file):
     return m, facts
 
 
-def training_seconds(report_json):
-    """{training folder: wall seconds} of the suite's train stages (their
-    resolved decks in .stages/<stage>.done name run.output_dir)."""
-    out = {}
-    for st in report_json.get("stages", []):
-        done = os.path.join(".stages", st["stage"] + ".done")
-        if st.get("job") == "train" and os.path.exists(done):
-            with open(done) as f:
-                out[os.path.normpath(resolved_deck(f.read()).get("run.output_dir", ""))] = st.get("seconds")
-    return out
+def training_seconds(train_dir, samples_per_step):
+    """A training's compute time from its own log (metrics.jsonl): the steps
+    between log lines over the throughput each line reports, summed, so a
+    training resumed after a kill counts every run of it (the stage table
+    counts only the run that finished it). None without a log."""
+    path = os.path.join(train_dir or "", "metrics.jsonl")
+    if not train_dir or not os.path.exists(path):
+        return None
+    with open(path) as f:
+        rows = {r["step"]: r for r in (json.loads(line) for line in f if line.strip()) if "samples_per_s" in r}
+    total, previous = 0.0, 0
+    for step in sorted(rows):
+        total += (step - previous) * samples_per_step / rows[step]["samples_per_s"]
+        previous = step
+    return total
 
 
 MODEL_KEYS = ("model.", "unet.", "uvit.")
@@ -309,7 +318,6 @@ def comparison_tables(r):
     comps = [(k.split(":", 1)[1], v) for k, v in analyses.items() if k.startswith("competitor:")]
     if not ref or not comps:
         return "", []
-    seconds = training_seconds(r)
     ranks = int(r.get("ranks", 1))
 
     def scores(files, label):
@@ -342,10 +350,11 @@ def comparison_tables(r):
     def budget(rows):
         t = rows[0][1]["train"]
         steps, batch = t.get("train.steps"), t.get("train.batch")
-        wall = seconds.get(os.path.normpath(rows[0][1]["train_dir"] or ""))
-        parts = [f"{steps} × {int(batch) * ranks}" if steps and batch else "–",
-                 f"{wall / 60:.1f} min" if wall else "–"]
-        return parts
+        if not (steps and batch):
+            return ["–", "–"]
+        per_step = int(batch) * ranks * (2 if t.get("model.tasks") == "mt" else 1)  # mt: an SR and an FC batch
+        wall = training_seconds(rows[0][1]["train_dir"], per_step)
+        return [f"{steps} × {int(batch) * ranks}", f"{wall / 60:.1f} min" if wall else "–"]
 
     def describe(rows):
         t = model_keys(rows)
@@ -367,7 +376,7 @@ def comparison_tables(r):
                          if ref_keys.get(k) != v) or "–"
 
     def table(rows_of, extra_header, extra):
-        head = ["network", *extra_header, *columns, "mean", "steps × batch", "training"]
+        head = ["network", *extra_header, *columns, "mean", "steps × batch", "training time"]
         lines = ["| " + " | ".join(head) + " |", "|---" * len(head) + "|"]
         bicubic = [100 * m["baselines"]["sources"]["bicubic_aligned"][c]["rfne"] for m, _, c, _ in networks[0][1]]
         lines.append("| aligned bicubic | " + " | ".join(["–"] * len(extra_header)) + (" | " if extra_header else "")
@@ -384,7 +393,8 @@ def comparison_tables(r):
     others = [n for n in networks[1:] if n not in ablations]
     text = ("\n## Table 1 layout: super-resolution RFNE (%), same training budget\n\n"
             "Lower is better. Columns: the tested fields (held-out seed) by Re, seen or unseen in training; "
-            "rows: the networks, trained by the same loop for the same steps and batch (wall time beside).\n\n"
+            "rows: the networks, trained by the same loop for the same steps and batch (training time beside, "
+            "from each training's logged throughput, every run of a resumed one included).\n\n"
             + table([networks[0]] + others, ["architecture"], lambda rows: [describe(rows)]) + "\n")
     if ablations:
         text += ("\n## Table 2 layout: ablations of FLEX-SR, RFNE (%)\n\n"
@@ -417,7 +427,8 @@ def training_figure(networks, out, title):
             ax.plot([s for s, _ in pts], [v for _, v in pts], dashes, color=colour, label=f"{label} {key}",
                     markersize=3, linewidth=1)
     ax.set_yscale("log")
-    return finish(fig, ax, out, "training step", "L1 loss of v (train) / RFNE (validation)", title, True)
+    return finish(fig, ax, out, "training step", "L1 loss of v (train) / RFNE (validation)", title, True,
+                  legend_outside=True)
 
 
 def report(args):
@@ -443,8 +454,11 @@ def report(args):
                 prefix = os.path.splitext(file)[0].removesuffix("_metrics")
                 name = os.path.basename(prefix)
                 if kind in ("sr", "zero_shot"):
-                    made.append(spectrum_figure(output_named(m, "_spectra.csv", file), prefix + "_spectrum.png",
-                                                f"{name}: vorticity spectra"))
+                    if kind == "sr" or any(o.endswith("_spectra.csv") for o in m.get("outputs", [])):
+                        made.append(spectrum_figure(output_named(m, "_spectra.csv", file), prefix + "_spectrum.png",
+                                                    f"{name}: vorticity spectra"))
+                    else:
+                        print(f"plot_results: {file}: no vorticity in a zero-shot field: no spectrum")
                     stem = os.path.splitext(m.get("prediction", ""))[0]
                     if stem and all(os.path.exists(stem + e) for e in (".h5", ".truth.h5", ".baselines.h5")):
                         made.append(panel_figure(stem, prefix + "_panel.png", name))
