@@ -6,12 +6,13 @@
 #include "flex/core/deck.hpp"
 #include "flex/core/error.hpp"
 #include "flex/core/output.hpp"
+#include "flex/decomp/tiling.hpp"
 
 namespace flex::analysis {
 
 namespace {
-const std::vector<std::string> kMetrics = {"rfne", "pcc",        "mse",      "psnr",     "ssim",
-                                           "linf", "continuity", "spectrum", "ensemble", "skill"};
+const std::vector<std::string> kMetrics = {"rfne",     "pcc",      "mse",   "psnr", "ssim",      "linf",
+                                           "continuity", "spectrum", "ensemble", "skill", "seam"};
 }  // namespace
 
 void declare_keys(DeckSchema& s) {
@@ -47,9 +48,9 @@ void declare_keys(DeckSchema& s) {
   s.add_int("analyze.vorticity_channel", -1,
             "channel of the vorticity (-1: from the file's channel names, or 2 for 3 channels, 0 for 1)")
       .range(-1, {});
-  s.add_string("analyze.metrics", "rfne,pcc,mse,psnr,ssim,linf,continuity,spectrum,ensemble,skill",
+  s.add_string("analyze.metrics", "rfne,pcc,mse,psnr,ssim,linf,continuity,spectrum,ensemble,skill,seam",
                "what to compute, separated by commas or spaces: rfne, pcc, mse, psnr, ssim, linf, continuity, "
-               "spectrum, ensemble, skill");
+               "spectrum, ensemble, skill, seam (patch-border visibility, where the stitching tiling is known)");
   s.add_choice("analyze.normalise", "sample", {"none", "sample", "given"},
                "map fields before point-wise and ensemble metrics: none; sample (z-score both with the truth "
                "sample's mean/std, SuperBench); given (analyze.mean / analyze.std per channel)");
@@ -73,6 +74,15 @@ void declare_keys(DeckSchema& s) {
   s.add_real("analyze.skill_threshold", 0.95, "PCC above which a rollout step counts as skilful").range(-1, 1);
   s.add_int("analyze.pull_bins", 40, "bins of the pull histogram").range(1, 100000);
   s.add_real("analyze.pull_range", 5.0, "pull histogram spans [-range, range]").range(0, {});
+  s.add_int("analyze.seam_patch", 0,
+            "patch side the prediction was stitched with, for the seam metric (0: its `patch` attribute, as "
+            "flex infer writes it; none there: no seam metric)")
+      .range(0, {});
+  s.add_int("analyze.seam_halo", -1, "patch halo for the seam metric (-1: the prediction's `halo` attribute)")
+      .range(-1, {});
+  s.add_string("analyze.seam_boundary", "",
+               "edges of the stitching tiling, periodic | reflect | <rows>,<cols> (empty: the prediction's "
+               "`boundary` attribute, else periodic)");
   s.add_string("analyze.prefix", "analysis", "output file stem under run.output_dir: <prefix>_metrics.csv, ...");
 }
 
@@ -101,7 +111,7 @@ AnalyzeConfig read_config(const Deck& deck) {
     FLEX_REQUIRE(std::find(kMetrics.begin(), kMetrics.end(), m) != kMetrics.end(),
                  deck.where("analyze.metrics") << ": key 'analyze.metrics' names '" << m
                                                << "'; allowed: rfne, pcc, mse, psnr, ssim, linf, continuity, "
-                                                  "spectrum, ensemble, skill");
+                                                  "spectrum, ensemble, skill, seam");
     c.metrics.insert(m);
   }
 
@@ -164,6 +174,16 @@ AnalyzeConfig read_config(const Deck& deck) {
   c.pull_range = deck.get_real("analyze.pull_range");
   FLEX_REQUIRE(c.pull_range > 0, deck.where("analyze.pull_range") << ": key 'analyze.pull_range' = " << c.pull_range
                                                          << " must be > 0 (the histogram spans [-range, range])");
+  c.seam_patch = deck.get_int("analyze.seam_patch");
+  c.seam_halo = deck.get_int("analyze.seam_halo");
+  c.seam_boundary = deck.get_string("analyze.seam_boundary");
+  if (!c.seam_boundary.empty()) {
+    try {
+      (void)decomp::parse_boundaries(c.seam_boundary);
+    } catch (const InputError& e) {
+      throw InputError(deck.where("analyze.seam_boundary") + ": key 'analyze.seam_boundary': " + e.what());
+    }
+  }
   c.prefix = deck.get_string("analyze.prefix");
   return c;
 }

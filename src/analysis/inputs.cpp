@@ -175,6 +175,26 @@ void open_baselines(const AnalyzeConfig& config, MPI_Comm comm, Inputs& in) {
 
 }  // namespace
 
+// The tiling the prediction (else the first member file) was stitched on:
+// each of analyze.seam_patch, _halo, _boundary, or else the file's attribute.
+std::optional<decomp::Tiling> stitching_tiling(const AnalyzeConfig& config, const Inputs& in) {
+  const io::FieldReader* f = in.prediction ? in.prediction.get() : (in.ensemble.empty() ? nullptr : &in.ensemble[0]);
+  long patch = config.seam_patch, halo = config.seam_halo;
+  std::string boundary = config.seam_boundary;
+  if (patch == 0 && f && f->has_attribute("patch")) patch = std::lround(f->attribute_double("patch"));
+  if (halo < 0 && f && f->has_attribute("halo")) halo = std::lround(f->attribute_double("halo"));
+  if (boundary.empty() && f && f->has_attribute("boundary")) boundary = f->attribute_string("boundary");
+  if (patch <= 0 || !f) return std::nullopt;
+  const std::string where = config.seam_patch > 0 ? config.run.about("analyze.seam_patch")
+                                                  : f->path() + " (its patch/halo attributes)";
+  FLEX_REQUIRE(halo >= 0, where << ": patch " << patch << " without a halo (set analyze.seam_halo)");
+  FLEX_REQUIRE(2 * halo < patch && patch <= std::min(in.shape.h, in.shape.w),
+               where << ": patch " << patch << ", halo " << halo << " is no tiling of the " << in.shape.h << "x"
+                     << in.shape.w << " field (0 <= halo < patch/2, patch <= the field)");
+  return decomp::Tiling({in.shape.h, in.shape.w, patch, halo,
+                         boundary.empty() ? decomp::Boundaries{} : decomp::parse_boundaries(boundary)});
+}
+
 Inputs open_inputs(const AnalyzeConfig& config, MPI_Comm comm) {
   Inputs in(io::FieldReader(config.truth.path, comm, config.truth_layout));
   in.shape = in.truth.shape();
@@ -191,6 +211,7 @@ Inputs open_inputs(const AnalyzeConfig& config, MPI_Comm comm) {
   if (!config.baselines.empty()) open_baselines(config, comm, in);
   resolve_members(config, in);
   in.count = sample_count(config, in);
+  if (config.wants("seam") && in.has_prediction()) in.stitching = stitching_tiling(config, in);
 
   in.analysed = config.channels;
   if (in.analysed.empty())

@@ -7,11 +7,13 @@
 #include <mpi.h>
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "flex/analysis/config.hpp"
+#include "flex/decomp/tiling.hpp"
 #include "flex/io/fields.hpp"
 
 namespace flex::analysis {
@@ -38,6 +40,9 @@ struct Inputs {
   long members = 0;            // ensemble members per sample (0: no ensemble)
   long packed = 0;             // > 0: ensemble[0] holds `members` members per sample (= members); 0: one per file
   long count = 0;              // samples analysed
+  // The tiling the prediction was stitched on (analyze.seam_* or the file's
+  // attributes); none: no seam metric.
+  std::optional<decomp::Tiling> stitching;
 
   // A prediction file, or else the ensemble mean.
   bool has_prediction() const { return prediction || !ensemble.empty(); }
@@ -48,7 +53,7 @@ inline const char* const kPredictionSource = "prediction";
 
 // Opens every input of `config` (collective over comm) and checks it: the
 // members per sample of a packed ensemble against its `members` attribute
-// (or taken from it), and, with run.check_finite, every snapshot and channel
+// (or taken from it), the stitching tiling for the seam metric, and, with run.check_finite, every snapshot and channel
 // the analysis will read for NaN/Inf (io::require_finite).
 Inputs open_inputs(const AnalyzeConfig& config, MPI_Comm comm);
 

@@ -26,7 +26,7 @@ namespace {
 
 // What runs on every sample: the metrics asked for that the inputs allow.
 struct Plan {
-  bool continuity = false, spectrum = false, ensemble = false;
+  bool continuity = false, spectrum = false, ensemble = false, seam = false;
 };
 
 Plan plan_of(const AnalyzeConfig& config, const Inputs& in) {
@@ -41,6 +41,10 @@ Plan plan_of(const AnalyzeConfig& config, const Inputs& in) {
     log::warn(config.run.deck_source, ": 'ensemble' asked for, but analyze.ensemble is empty");
   p.spectrum = config.wants("spectrum");
   p.ensemble = config.wants("ensemble") && !in.ensemble.empty();
+  p.seam = in.stitching.has_value();
+  if (config.wants("seam") && in.has_prediction() && !p.seam)
+    log::info("analyze: no seam metric: the prediction names no stitching tiling (no patch attribute; set "
+              "analyze.seam_patch and analyze.seam_halo)");
   return p;
 }
 
@@ -61,7 +65,7 @@ class Analysis {
         comm_(comm),
         rows_(rows),
         reader_(comm, in.shape, rows.begin, rows.size()),
-        results_(config) {
+        results_(config, plan.seam) {
     if (plan.spectrum)
       spectra_ = std::make_unique<SpectrumEngine>(in.shape.h, in.shape.w, comm, SpectrumOptions{config.spectrum_axes});
     ssim_.window = config.ssim_window;
@@ -134,6 +138,11 @@ class Analysis {
       for (const auto& [metric, v] : values) acc[metric].push_back(v);
       if (config_.wants("pcc") || config_.wants("skill")) progress.push_back({"pcc_" + name, values.at("pcc")});
       if (config_.wants("rfne")) progress.push_back({"rfne_" + name, values.at("rfne")});
+      // The truth was never tiled: its value at the same lines is the metric's floor for this field.
+      if (plan_.seam) {
+        acc["seam_truth"].push_back(seam_metric(ts, *in_.stitching));
+        progress.push_back({"seam_" + name, values.at("seam")});
+      }
     }
     if (in_.baselines && scored)
       for (size_t b = 0; b < in_.baseline_names.size(); ++b) {
@@ -164,6 +173,7 @@ class Analysis {
                                             {"rmse", m.rmse}, {"psnr", m.psnr}, {"linf", m.linf}};
     if (config_.wants("ssim")) values["ssim"] = ssim(ts, ps, a, ssim_);
     if (config_.tiled()) values["rfne_tiles"] = tiled(s, c, source, ts, ps, a);
+    if (plan_.seam) values["seam"] = seam_metric(ps, *in_.stitching);
     if (results_.has_metric_columns()) {
       auto& row = results_.metrics.row() << s.index << s.truth_snapshot << snapshot << in_.channels.names[c];
       for (const auto& column : results_.metric_columns) row << values.at(column);

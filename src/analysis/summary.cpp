@@ -17,7 +17,7 @@ namespace {
 
 using Json = nlohmann::ordered_json;
 
-std::vector<std::string> metric_columns_of(const AnalyzeConfig& config) {
+std::vector<std::string> metric_columns_of(const AnalyzeConfig& config, bool seam) {
   std::vector<std::string> columns;
   for (const auto& m : kPairMetrics) {
     if (!config.wants(m)) continue;
@@ -26,6 +26,7 @@ std::vector<std::string> metric_columns_of(const AnalyzeConfig& config) {
   }
   if (config.wants("ssim")) columns.push_back("ssim");
   if (config.tiled()) columns.push_back("rfne_tiles");
+  if (seam) columns.push_back("seam");
   return columns;
 }
 
@@ -113,7 +114,7 @@ Json channel_summary(const AnalyzeConfig& config, const Inputs& in, const Series
   Json js = Json::object();
   for (const auto& [name, values] : series)  // means over samples, of what was asked for
     if (config.wants(name) || (name == "rmse" && config.wants("mse")) || name.rfind("ens_", 0) == 0 ||
-        (name == "rfne_tiles" && config.tiled()))
+        (name == "rfne_tiles" && config.tiled()) || name == "seam_truth")
       js[name] = mean_of(values);
   if (skill_asked(config, in)) {
     const auto& pcc = values_of(series, "pcc");
@@ -125,8 +126,8 @@ Json channel_summary(const AnalyzeConfig& config, const Inputs& in, const Series
 
 }  // namespace
 
-Results::Results(const AnalyzeConfig& config)
-    : metric_columns(metric_columns_of(config)), metrics(metrics_header(metric_columns)) {}
+Results::Results(const AnalyzeConfig& config, bool seam)
+    : metric_columns(metric_columns_of(config, seam)), metrics(metrics_header(metric_columns)) {}
 
 void Results::add_pulls(long channel, const PullHistogram& histogram) {
   auto& h = pulls[channel];

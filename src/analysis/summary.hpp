@@ -19,13 +19,14 @@
 namespace flex::analysis {
 
 // The point-wise metrics of a prediction, in column order (rmse follows mse,
-// then ssim, then rfne_tiles for analyze.protocol = tiles).
+// then ssim, rfne_tiles for analyze.protocol = tiles, seam where known).
 extern const std::vector<std::string> kPairMetrics;
 
 using Series = std::map<std::string, std::vector<double>>;  // metric -> one value per sample
 
 struct Results {
-  explicit Results(const AnalyzeConfig& config);
+  // `seam`: the seam metric has a column (the stitching tiling is known).
+  Results(const AnalyzeConfig& config, bool seam = false);
 
   // The metrics table: sample, truth_snapshot, prediction_snapshot, channel,
   // these metric columns, then source (prediction or a baseline's name).

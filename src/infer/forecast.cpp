@@ -147,6 +147,7 @@ void forecast_file(const InferConfig& config, c10::Device device, MPI_Comm comm)
   InferenceOutputs out(out_spec, comm);
   if (!out_spec.resume) {
     out.set_attribute("task", std::string("fc"));
+    record_tiling(out, job.tiling);
     out.set_attribute("start_snapshot", static_cast<double>(t0));
     out.set_attribute("horizon", static_cast<double>(h));
     out.set_attribute("feedback", std::string(c.feedback == Feedback::Mean ? "mean" : "member"));

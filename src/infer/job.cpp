@@ -104,6 +104,12 @@ Job open_job(const InferConfig& c, Task task, c10::Device device, MPI_Comm comm)
              std::move(snapshots), out};
 }
 
+void record_tiling(InferenceOutputs& out, const decomp::Tiling& tiling) {
+  out.set_attribute("patch", static_cast<double>(tiling.spec().patch));
+  out.set_attribute("halo", static_cast<double>(tiling.spec().halo));
+  out.set_attribute("boundary", decomp::boundaries_name(tiling.spec().boundary));
+}
+
 at::Tensor read_plane(const io::FieldReader& reader, long n, long channel) {
   const auto s = reader.shape();
   auto plane = torch::empty({s.h, s.w}, torch::kFloat32);

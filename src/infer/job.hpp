@@ -70,6 +70,11 @@ at::Tensor in_field_units(const Job& job, const at::Tensor& normalised);
 std::unique_ptr<decomp::BlockDecomposition> block_decomposition(const InferConfig& config, const Job& job,
                                                                 MPI_Comm comm);
 
+// The tiling the outputs were stitched on, as attributes `patch`, `halo` and
+// `boundary` of every output file (flex analyze's seam metric reads them).
+// Collective.
+void record_tiling(InferenceOutputs& out, const decomp::Tiling& tiling);
+
 // After the field files are closed: the resolved deck beside them (rank 0)
 // and the closing log line.
 void finish(const InferConfig& config, const OutputSpec& out, MPI_Comm comm);

@@ -159,6 +159,7 @@ SrSummary super_resolve_file(const InferConfig& c, c10::Device device, MPI_Comm 
   }
   out.set_attribute("snapshots", std::vector<double>(job.snapshots.begin(), job.snapshots.end()));
   out.set_attribute("task", std::string("sr"));
+  record_tiling(out, job.tiling);
   out.set_attribute("deck", c.run.deck_text);
   out.close();
   if (summary.with_truth) {

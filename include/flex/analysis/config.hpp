@@ -52,7 +52,7 @@ struct AnalyzeConfig {
   long stride = 1;            // snapshot step between samples
   std::vector<long> channels;  // given point-wise and ensemble metrics; empty: all
   long u_channel = -1, v_channel = -1, vorticity_channel = -1;  // -1: found by name
-  std::set<std::string> metrics;  // any of rfne, pcc, mse, psnr, ssim, linf, continuity, spectrum, ensemble, skill
+  std::set<std::string> metrics;  // any of rfne, pcc, mse, psnr, ssim, linf, continuity, spectrum, ensemble, skill, seam
   std::string normalise = "sample";  // none | sample | given
   std::vector<double> given_mean, given_std;  // per channel, for normalise = given (std > 0)
   double domain_length = 2 * M_PI;
@@ -63,6 +63,10 @@ struct AnalyzeConfig {
   int ssim_window = 11;  // odd
   double ssim_sigma = 1.5;
   double skill_threshold = 0.95;
+  // The tiling a prediction was stitched on, for the seam metric: 0 / -1 / "":
+  // the prediction's `patch`, `halo`, `boundary` attributes (flex infer writes them).
+  long seam_patch = 0, seam_halo = -1;
+  std::string seam_boundary;
   int pull_bins = 40;
   double pull_range = 5.0;
   std::string prefix = "analysis";

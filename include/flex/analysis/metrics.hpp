@@ -6,6 +6,10 @@
 
 #include "flex/analysis/view.hpp"
 
+namespace flex::decomp {
+class Tiling;
+}
+
 namespace flex::analysis {
 
 struct Moments {
@@ -42,5 +46,10 @@ double ssim(const SlabView& truth, const SlabView& prediction, Affine a = {}, co
 // Continuity error mean((du/dx + dv/dy)^2) on the doubly periodic grid, axis 0
 // = x, with the 4th-order central stencil [1, -8, 0, 8, -1] / (12 h).
 double continuity_error(const SlabView& u, const SlabView& v, double dx, double dy);
+
+// decomp::seam_metric of a field stitched on `tiling` (same H x W), held in
+// row slabs: mean |jump| across the patch-core borders over the mean
+// elsewhere, 1.0 = no visible seam. Collective over f.comm.
+double seam_metric(const SlabView& f, const decomp::Tiling& tiling);
 
 }  // namespace flex::analysis
