@@ -8,23 +8,26 @@
 
 namespace flex::diffusion {
 
+at::Tensor ddim_step(const at::Tensor& out, const at::Tensor& z, std::int64_t n, const SamplerOptions& o) {
+  FLEX_CHECK(n >= 1 && n <= o.steps, "sampler step " << n << " of " << o.steps);
+  const auto b = z.size(0);
+  const auto t_opts = z.options();
+  const auto now = noise_levels(o.schedule, torch::full({b}, static_cast<double>(n) / o.steps, t_opts));
+  const auto r_hat = predicted_residual(out, z, now, o.param);
+  if (n == 1) return r_hat;
+  const auto next = noise_levels(o.schedule, torch::full({b}, static_cast<double>(n - 1) / o.steps, t_opts));
+  // DDIM (eta = 0): z_{t'} = alpha' r_hat + sigma' eps_hat.
+  return next.alpha * r_hat + next.sigma * predicted_noise(out, z, now, o.param);
+}
+
 at::Tensor ddim_residual(const Denoiser& denoiser, const at::Tensor& noise, const SamplerOptions& o) {
   FLEX_REQUIRE(o.steps >= 1, "sampler steps must be >= 1, got " << o.steps);
   torch::NoGradGuard no_grad;
   const auto b = noise.size(0);
-  const auto t_opts = noise.options();
-  at::Tensor z = noise, r_hat;
-  for (std::int64_t n = o.steps; n >= 1; --n) {
-    const auto t = torch::full({b}, static_cast<double>(n) / o.steps, t_opts);
-    const auto now = noise_levels(o.schedule, t);
-    const auto out = denoiser(z, t);
-    r_hat = predicted_residual(out, z, now, o.param);
-    if (n == 1) break;
-    const auto next = noise_levels(o.schedule, torch::full({b}, static_cast<double>(n - 1) / o.steps, t_opts));
-    // DDIM (eta = 0): z_{t'} = alpha' r_hat + sigma' eps_hat.
-    z = next.alpha * r_hat + next.sigma * predicted_noise(out, z, now, o.param);
-  }
-  return r_hat;
+  at::Tensor z = noise;
+  for (std::int64_t n = o.steps; n >= 1; --n)
+    z = ddim_step(denoiser(z, torch::full({b}, static_cast<double>(n) / o.steps, noise.options())), z, n, o);
+  return z;
 }
 
 at::Tensor sample(const Denoiser& denoiser, const at::Tensor& noise, const at::Tensor& base,

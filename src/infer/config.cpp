@@ -1,5 +1,6 @@
 #include "flex/infer/config.hpp"
 
+#include <algorithm>
 #include <cstdio>
 
 #include <filesystem>
@@ -33,7 +34,11 @@ void declare_keys(DeckSchema& s) {
                "fc: fed back at each lead: the ensemble mean to every member (the authors'), or each member its own");
   s.add_int("infer.factor", 8, "sr: subsampling factor (every factor-th point), as trained").range(1, 64);
   s.add_path("infer.checkpoint", "", "weights in the reference state-dict format (e.g. `flex train`'s EMA export)");
-  s.add_int("infer.halo", -1, "patch overlap on each side in pixels (-1: patch/8)").range(-1, {});
+  s.add_int("infer.halo", -1, "minimum patch overlap on each side in pixels (-1: patch/32, at least 1: the smallest measured to leave no seam, doc/decomp.md)").range(-1, {});
+  s.add_choice("infer.fusion", "once", {"once", "every_step"},
+               "how overlapping patches are blended: once, after each patch's whole DDIM chain; every_step, the "
+               "states after every DDIM step from one noise field (multi-diffusion), so neighbours agree on the "
+               "noisy state");
   s.add_string("infer.boundary", "auto",
                "how patches extend past the field edge: periodic, reflect, or <rows>,<cols> (e.g. reflect,periodic); "
                "auto: the input format's (periodic; pdebench reflect; era5 reflect,periodic)");
@@ -117,7 +122,8 @@ InferConfig read_config(const Deck& given) {
 
   const long patch = c.model.flex.img;
   const long halo = deck.get_int("infer.halo");
-  c.halo = halo < 0 ? patch / 8 : halo;
+  c.halo = halo < 0 ? std::max(1L, patch / 32) : halo;
+  c.fusion = deck.get_string("infer.fusion") == "once" ? Fusion::Once : Fusion::EveryStep;
   FLEX_REQUIRE(2 * c.halo < patch, c.about("infer.halo") << " = " << halo << " must be below half the patch (model.img = "
                                                          << patch << ")");
   const std::string& grid = deck.get_string("infer.decomposition");

@@ -158,10 +158,10 @@ void forecast_file(const InferConfig& config, c10::Device device, MPI_Comm comm)
     out.set_attribute("memory_format", job.sampling.memory_format);
     out.mark_complete(0);
   }
-  RolloutOptions options{leads, K, c.feedback, c.batch, {}};
+  RolloutOptions options{leads, K, c.feedback, {}};
   options.as_stored = [&](const at::Tensor& x) { return normalised(job, in_field_units(job, x)); };
   const MemberPredictor predictor = [&](std::int64_t first_member, std::int64_t count) {
-    return flex_predictor(job.sampling, Task::Forecast, first_member, count);
+    return block_predictor(job.sampling, Task::Forecast, *d, c.batch, first_member, count);
   };
   rollout(state, *d, predictor, options, [&](std::int64_t k, const at::Tensor& members) {
     const auto mean = members.mean(0);

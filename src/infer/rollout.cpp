@@ -14,7 +14,7 @@ namespace {
 // One lead from this rank's block of the two latest frames [C, h, w]: the FC
 // residual is added to `last`.
 at::Tensor step(const at::Tensor& prev, const at::Tensor& last, const decomp::BlockDecomposition& d,
-                const PatchPredictor& predict, std::int64_t expected, std::int64_t batch, std::int64_t lead) {
+                const BlockPredictor& predict, std::int64_t expected, std::int64_t lead) {
   const auto frames = torch::cat({prev, last}).contiguous();  // oldest first, as data::Dataset stacks them
   const auto g = d.reach(d.rank());
   const auto C2 = frames.size(0);
@@ -22,7 +22,7 @@ at::Tensor step(const at::Tensor& prev, const at::Tensor& last, const decomp::Bl
   const auto reach = torch::from_blob(const_cast<float*>(filled.data()), {C2, g.rows.size(), g.cols.size()},
                                       torch::kFloat32);
   const auto base = reach.narrow(0, C2 / 2, C2 / 2);
-  auto members = predict_block(reach, base, d, predict, batch, lead * d.tiling().count()).members;
+  auto members = predict(reach, base, lead * d.tiling().count()).members;
   FLEX_CHECK(members.size(0) == expected, "rollout: predictor gave " << members.size(0) << " members, not " << expected);
   return members;
 }
@@ -42,16 +42,16 @@ void rollout(RolloutState state, const decomp::BlockDecomposition& d, const Memb
              "rollout: the state must hold [" << o.members << ", C, h, w] frames of the block");
   const auto stored = [&](const at::Tensor& x) { return o.as_stored ? o.as_stored(x) : x; };
   // All members sample from the same frames; their mean is the next frame.
-  const auto together = o.feedback == Feedback::Mean ? predictor(0, o.members) : PatchPredictor();
+  const auto together = o.feedback == Feedback::Mean ? predictor(0, o.members) : BlockPredictor();
   for (std::int64_t k = state.lead; k < o.leads; ++k) {
     at::Tensor members, next;
     if (o.feedback == Feedback::Mean) {
-      members = step(state.prev[0], state.last[0], d, together, o.members, o.batch, k);
+      members = step(state.prev[0], state.last[0], d, together, o.members, k);
       next = stored(members.mean(0)).unsqueeze(0).expand({o.members, -1, -1, -1}).contiguous();
     } else {
       std::vector<at::Tensor> own;
       for (std::int64_t m = 0; m < o.members; ++m)
-        own.push_back(step(state.prev[m], state.last[m], d, predictor(m, 1), 1, o.batch, k)[0]);
+        own.push_back(step(state.prev[m], state.last[m], d, predictor(m, 1), 1, k)[0]);
       members = torch::stack(own);
       next = stored(members);
     }

@@ -19,6 +19,7 @@ Sampling make_sampling(const InferConfig& c, c10::Device device, Task task, doub
   st.device = device;
   st.seed = c.run.seed;
   st.members = c.members;
+  st.fusion = c.fusion;
   st.sampler.steps = c.steps;
   st.sampler.param = c.parameterisation;
   st.config = c.model;
@@ -68,6 +69,40 @@ PatchPredictor flex_predictor(const Sampling& st, Task task, std::int64_t member
     return diffusion::sample_ensemble(denoiser, model::diffusion_base(net, base.to(device)), members, seed, ids,
                                       sampler);
   };
+}
+
+FusedPredictor fused_predictor(const Sampling& st, Task task, std::int64_t member_offset, std::int64_t members) {
+  FusedPredictor f;
+  f.seed = derive_seed(st.seed, Stream::kSamplerNoise, {static_cast<std::uint64_t>(member_offset)});
+  f.members = members < 0 ? st.members : members;
+  f.steps = st.sampler.steps;
+  f.step = [net = st.net, device = st.device, cond_values = st.cond, sampler = st.sampler, task,
+            precision = st.precision](const at::Tensor& input, const at::Tensor& base, const at::Tensor& z,
+                                      std::int64_t n) mutable {
+    torch::NoGradGuard no_grad;
+    const auto B = input.size(0);
+    auto cond = torch::tensor(cond_values).view({1, -1}).expand({B, -1}).contiguous().to(device);
+    model::AutocastScope autocast(precision, device.type());
+    // The task encoder runs again at every step: holding every patch's
+    // features between steps would cost more memory than the field.
+    auto network = net.denoiser(task, input.to(device), cond);
+    const auto t = torch::full({B}, static_cast<double>(n) / sampler.steps, torch::dtype(torch::kFloat32).device(device));
+    const auto added = model::diffusion_base(net, base.to(device));
+    std::vector<at::Tensor> out;
+    for (std::int64_t k = 0; k < z.size(0) / B; ++k) {
+      const auto zk = z.narrow(0, k * B, B).to(device);
+      const auto next = diffusion::ddim_step(network(zk, t).to(at::kFloat), zk, n, sampler);
+      out.push_back(n == 1 ? next + added : next);
+    }
+    return torch::cat(out);
+  };
+  return f;
+}
+
+BlockPredictor block_predictor(const Sampling& st, Task task, const decomp::BlockDecomposition& d, std::int64_t batch,
+                               std::int64_t member_offset, std::int64_t members) {
+  if (st.fusion == Fusion::EveryStep) return fused_every_step(d, fused_predictor(st, task, member_offset, members), batch);
+  return stitched_once(d, flex_predictor(st, task, member_offset, members), batch);
 }
 
 }  // namespace flex::infer

@@ -109,7 +109,7 @@ SrSummary super_resolve_file(const InferConfig& c, c10::Device device, MPI_Comm 
   const auto& d = *decomposition;
   const bool lowres = c.lowres_input;
   InferenceOutputs out(job.out, comm);
-  const auto predict = flex_predictor(job.sampling, Task::SuperResolution, 0);
+  const auto predict = block_predictor(job.sampling, Task::SuperResolution, d, c.batch, 0);
   SrSummary summary;
   summary.with_truth = job.out.with_truth;
   summary.output = job.out.path;
@@ -126,7 +126,7 @@ SrSummary super_resolve_file(const InferConfig& c, c10::Device device, MPI_Comm 
         normalised(job, read_window(job.reader, n, job.channels, geo.rows, geo.cols, lowres ? 1 : c.factor));
     const auto conditioning = upsample(coarse, geo, Bicubic::Conditioning, c.factor, wraps, geo.reach_rows, geo.reach_cols);
     // Patch ids continue across snapshots, so every field draws its own noise.
-    const auto field = predict_block(conditioning, conditioning, d, predict, c.batch, n * job.tiling.count());
+    const auto field = predict(conditioning, conditioning, n * job.tiling.count());
     const auto on_block = conditioning.narrow(1, b.rows.begin - geo.reach.rows.begin, b.rows.size())
                               .narrow(2, b.cols.begin - geo.reach.cols.begin, b.cols.size());
     const auto baselines = torch::stack(  // baseline_names(sr) order

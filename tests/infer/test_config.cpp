@@ -66,7 +66,7 @@ TEST(InferConfig, ResolvesHaloBoundaryAndOutput) {
   EXPECT_EQ(c.feedback, Feedback::Mean);
   EXPECT_EQ(read_config(deck_with({"infer.feedback=member"})).feedback, Feedback::Member);
   EXPECT_EQ(c.model.flex.img, 32);
-  EXPECT_EQ(c.halo, 4);  // -1: patch/8
+  EXPECT_EQ(c.halo, 1);  // -1: patch/32, at least 1
   EXPECT_EQ(c.boundary, decomp::Boundary::Reflect);
   EXPECT_EQ(c.members, 3);
   EXPECT_EQ(c.run.seed, 9u);

@@ -6,6 +6,7 @@
 #include <torch/torch.h>
 
 #include "blocks.hpp"
+#include "flex/diffusion/sampler.hpp"
 #include "flex/infer/field_inference.hpp"
 
 using namespace flex;
@@ -88,5 +89,127 @@ TEST(FieldInference, EachPatchRunsOnceWithGlobalIds) {
   for (auto id : seen) {
     EXPECT_GE(id, 1000);
     EXPECT_LT(id, 1000 + tiling.count());
+  }
+}
+
+namespace {
+
+// Fused sampling on every grid of this rank count, and on one rank alone
+// (MPI_COMM_SELF): the reference every split must reproduce.
+struct FusedRuns {
+  std::vector<infer::FieldPrediction> grids;
+  infer::FieldPrediction alone;
+};
+FusedRuns fused_on_every_grid(const at::Tensor& input, const at::Tensor& base, const decomp::Tiling& tiling,
+                              const infer::FusedPredictor& predict, std::int64_t batch, std::int64_t id_offset = 0) {
+  int n = 1;
+  MPI_Comm_size(MPI_COMM_WORLD, &n);
+  const auto run = [&](MPI_Comm comm, std::array<int, 2> dims) -> infer::FieldPrediction {
+    decomp::BlockDecomposition d(tiling, comm, dims);
+    const auto p = infer::predict_block_fused(reach_of(input, d), reach_of(base, d), d, predict, batch, id_offset);
+    return {whole_of(p.members, d), whole_of(p.mean, d), whole_of(p.std, d)};
+  };
+  FusedRuns out;
+  for (int rows = 1; rows <= n; ++rows)
+    if (n % rows == 0) out.grids.push_back(run(MPI_COMM_WORLD, {rows, n / rows}));
+  out.alone = run(MPI_COMM_SELF, {1, 1});
+  return out;
+}
+
+// Member k's starting noise over the whole field, core by core.
+at::Tensor whole_noise(const decomp::Tiling& t, std::int64_t C, const infer::FusedPredictor& f, std::int64_t id_offset) {
+  auto z = torch::empty({f.members, C, t.spec().height, t.spec().width});
+  for (long i = 0; i < t.rows(); ++i)
+    for (long j = 0; j < t.cols(); ++j) {
+      const long rows = t.core_row(i + 1) - t.core_row(i), cols = t.core_col(j + 1) - t.core_col(j);
+      for (std::int64_t k = 0; k < f.members; ++k)
+        z[k].narrow(1, t.core_row(i), rows)
+            .narrow(2, t.core_col(j), cols)
+            .copy_(diffusion::ensemble_noise({C, rows, cols}, f.seed, k, {id_offset + i * t.cols() + j},
+                                             torch::kFloat32)[0]);
+    }
+  return z;
+}
+
+// z_{n-1} = (0.5 + 0.1 n) z + 0.01 n input; the last step adds the base.
+infer::FusedPredictor pointwise_steps(std::int64_t steps, std::int64_t members) {
+  infer::FusedPredictor f;
+  f.steps = steps, f.members = members, f.seed = 99;
+  f.step = [](const at::Tensor& input, const at::Tensor& base, const at::Tensor& z, std::int64_t n) {
+    const auto K = z.size(0) / input.size(0);
+    const auto in = input.narrow(1, 0, base.size(1)).repeat({K, 1, 1, 1});
+    const auto next = z * (0.5 + 0.1 * double(n)) + in * (0.01 * double(n));
+    return n == 1 ? next + base.repeat({K, 1, 1, 1}) : next;
+  };
+  return f;
+}
+
+}  // namespace
+
+// A step that acts on each pixel alone gives, fused, exactly the chain on
+// the whole noise field: the patches agree on every state, so blending is
+// exact, for any split, halo, boundary and batch.
+TEST(FusedInference, APointwiseStepIsTheWholeFieldChain) {
+  torch::manual_seed(5);
+  const auto input = torch::randn({2, 70, 90}), base = torch::randn({1, 70, 90});
+  const auto f = pointwise_steps(3, 2);
+  for (const auto boundary : {decomp::Boundary::Periodic, decomp::Boundary::Reflect})
+    for (long halo : {0L, 6L}) {
+      decomp::Tiling tiling({70, 90, 32, halo, boundary});
+      auto expected = whole_noise(tiling, 1, f, 40);
+      for (std::int64_t n = f.steps; n >= 1; --n)
+        expected = expected * (0.5 + 0.1 * double(n)) + input.narrow(0, 0, 1) * (0.01 * double(n));
+      expected = expected + base;
+      for (std::int64_t batch : {1, 4}) {
+        const auto runs = fused_on_every_grid(input, base, tiling, f, batch, 40);
+        for (const auto& got : runs.grids) {
+          ASSERT_EQ(got.members.sizes(), (std::vector<std::int64_t>{2, 1, 70, 90}));
+          EXPECT_TRUE(torch::allclose(got.members.to(torch::kFloat), expected, 1e-5, 1e-5)) << halo << " " << batch;
+          EXPECT_TRUE(torch::allclose(got.mean.to(torch::kFloat), expected.mean(0), 1e-5, 1e-5));
+        }
+      }
+    }
+}
+
+// A step that mixes neighbouring pixels inside each patch (a 3x3 blur, zero
+// outside the patch) makes patches disagree in their halos: the fused result
+// then depends on the blending, and must still be the same for every split
+// and batch as on one rank alone. Without overlap it is the once-stitched
+// sampling of the same chain (the cores are the patches, their noise the same).
+TEST(FusedInference, ANonLocalStepGivesTheSameFieldForEverySplit) {
+  torch::manual_seed(6);
+  // 72 x 48 in 24² patches: without a halo the cores are the patches.
+  const auto input = torch::randn({1, 72, 48}), base = torch::randn({1, 72, 48});
+  infer::FusedPredictor f;
+  f.steps = 3, f.members = 2, f.seed = 7;
+  const auto blur = [](const at::Tensor& z) {
+    return torch::avg_pool2d(z, {3, 3}, {1, 1}, {1, 1}, /*ceil_mode=*/false, /*count_include_pad=*/true);
+  };
+  f.step = [blur](const at::Tensor& input, const at::Tensor& base, const at::Tensor& z, std::int64_t n) {
+    const auto K = z.size(0) / input.size(0);
+    const auto next = blur(z) * 0.9 + input.repeat({K, 1, 1, 1}) * 0.05;
+    return n == 1 ? next + base.repeat({K, 1, 1, 1}) : next;
+  };
+  for (long halo : {0L, 5L}) {
+    decomp::Tiling tiling({72, 48, 24, halo, decomp::Boundary::Periodic});
+    for (std::int64_t batch : {1, 3}) {
+      const auto runs = fused_on_every_grid(input, base, tiling, f, batch);
+      for (const auto& got : runs.grids)
+        EXPECT_TRUE(torch::allclose(got.members, runs.alone.members, 1e-6, 1e-6)) << halo << " " << batch;
+      if (halo != 0) continue;
+      // Fusion once: each patch runs the chain from its own noise (the core's).
+      const infer::PatchPredictor once = [&](const at::Tensor& in, const at::Tensor& b,
+                                             const std::vector<std::int64_t>& ids) {
+        std::vector<at::Tensor> members;
+        for (std::int64_t k = 0; k < f.members; ++k) {
+          auto z = diffusion::ensemble_noise({1, 24, 24}, f.seed, k, ids, torch::kFloat32);
+          for (std::int64_t n = f.steps; n >= 1; --n) z = f.step(in, b, z, n);
+          members.push_back(z);
+        }
+        return torch::stack(members);
+      };
+      for (const auto& got : on_every_grid(input, base, tiling, once, batch))
+        EXPECT_TRUE(torch::allclose(got.members, runs.alone.members, 1e-6, 1e-6)) << batch;
+    }
   }
 }

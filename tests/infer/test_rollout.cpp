@@ -19,9 +19,12 @@ namespace {
 
 double max_abs(const at::Tensor& a) { return a.abs().max().item<double>(); }
 
+// Patch predictors of members [first, first + count), stitched once by run().
+using PatchMembers = std::function<infer::PatchPredictor(std::int64_t first, std::int64_t count)>;
+
 // Member k of [first, first + count) predicts (first + k + 1) * last frame: a
 // residual model of k-dependent gain, exact through the stitching.
-infer::MemberPredictor scaled_last_frame() {
+PatchMembers scaled_last_frame() {
   return [](std::int64_t first, std::int64_t count) -> infer::PatchPredictor {
     return [=](const at::Tensor& input, const at::Tensor& base, const std::vector<std::int64_t>&) {
       const auto C = base.size(1);
@@ -35,7 +38,7 @@ infer::MemberPredictor scaled_last_frame() {
 }
 
 // Every member returns the last frame (zero residual), whatever its noise.
-infer::MemberPredictor identity_residual() {
+PatchMembers identity_residual() {
   return [](std::int64_t, std::int64_t count) -> infer::PatchPredictor {
     return [=](const at::Tensor&, const at::Tensor& base, const std::vector<std::int64_t>&) {
       return torch::stack(std::vector<at::Tensor>(static_cast<size_t>(count), base));
@@ -46,16 +49,18 @@ infer::MemberPredictor identity_residual() {
 // Every lead's whole-field members, from the blocks the sink receives on
 // the ranks' default grid.
 std::vector<at::Tensor> run(const at::Tensor& prev, const at::Tensor& last, const decomp::Tiling& tiling,
-                            const infer::MemberPredictor& predictor, const infer::RolloutOptions& o,
-                            std::int64_t from = 0) {
+                            const PatchMembers& patches, const infer::RolloutOptions& o, std::int64_t from = 0) {
   const decomp::BlockDecomposition d(tiling, MPI_COMM_WORLD);
+  const infer::MemberPredictor predictor = [&](std::int64_t first, std::int64_t count) {
+    return infer::stitched_once(d, patches(first, count), /*batch=*/3);
+  };
   std::vector<at::Tensor> leads;
   infer::RolloutState state = infer::initial_state(block_of(prev, d), block_of(last, d), o.members);
   if (from > 0) {
     // The state an uninterrupted run reached at lead `from`.
     auto head = o;
     head.leads = from;
-    std::vector<at::Tensor> done = run(prev, last, tiling, predictor, head);
+    std::vector<at::Tensor> done = run(prev, last, tiling, patches, head);
     const auto fed = [&](std::int64_t k) {
       if (k < 0) return state.last;
       const auto& m = done[static_cast<size_t>(k)];
@@ -76,7 +81,7 @@ TEST(Rollout, IdentityResidualWithMeanFeedbackIsPersistence) {
   torch::manual_seed(7);
   const auto prev = torch::randn({1, 48, 40}), last = torch::randn({1, 48, 40});
   decomp::Tiling tiling({48, 40, 16, 4, decomp::Boundary::Periodic});
-  const auto leads = run(prev, last, tiling, identity_residual(), {5, 3, infer::Feedback::Mean, 4});
+  const auto leads = run(prev, last, tiling, identity_residual(), {5, 3, infer::Feedback::Mean});
   ASSERT_EQ(leads.size(), 5u);
   for (const auto& members : leads) {
     ASSERT_EQ(members.sizes(), (std::vector<std::int64_t>{3, 1, 48, 40}));
@@ -93,8 +98,8 @@ TEST(Rollout, MeanFeedbackFeedsTheEnsembleMeanToEveryMember) {
   // Two channels: each follows the same gains.
   const auto prev = torch::randn({2, 32, 32}), last = torch::randn({2, 32, 32});
   decomp::Tiling tiling({32, 32, 16, 2, decomp::Boundary::Reflect});
-  const auto mean_fed = run(prev, last, tiling, scaled_last_frame(), {3, 2, infer::Feedback::Mean, 3});
-  const auto own = run(prev, last, tiling, scaled_last_frame(), {3, 2, infer::Feedback::Member, 3});
+  const auto mean_fed = run(prev, last, tiling, scaled_last_frame(), {3, 2, infer::Feedback::Mean});
+  const auto own = run(prev, last, tiling, scaled_last_frame(), {3, 2, infer::Feedback::Member});
   for (int n = 1; n <= 3; ++n) {
     const auto& m = mean_fed[static_cast<size_t>(n - 1)];
     const double fed = std::pow(1.5, n - 1);  // the mean fed into lead n
@@ -114,7 +119,7 @@ TEST(Rollout, ResumingFromTheFedBackFramesGivesTheSameLeads) {
   const auto prev = torch::randn({1, 32, 32}), last = torch::randn({1, 32, 32});
   decomp::Tiling tiling({32, 32, 16, 2, decomp::Boundary::Periodic});
   for (const auto feedback : {infer::Feedback::Mean, infer::Feedback::Member}) {
-    const infer::RolloutOptions o{4, 2, feedback, 3};
+    const infer::RolloutOptions o{4, 2, feedback};
     const auto whole = run(prev, last, tiling, scaled_last_frame(), o);
     for (std::int64_t from : {1, 3}) {
       const auto rest = run(prev, last, tiling, scaled_last_frame(), o, from);

@@ -28,6 +28,11 @@ struct SamplerOptions {
   Schedule schedule;
 };
 
+// Step n of N (t = n/N) from the state z and the network's output at t: z
+// at t_{n-1}, or r_hat when n == 1. ddim_residual chains it; fused sampling
+// (infer::predict_block_fused) stitches its results between steps.
+at::Tensor ddim_step(const at::Tensor& out, const at::Tensor& z, std::int64_t n, const SamplerOptions& options);
+
 // The residual estimate r_hat after N DDIM steps from `noise`.
 at::Tensor ddim_residual(const Denoiser& denoiser, const at::Tensor& noise, const SamplerOptions& options);
 

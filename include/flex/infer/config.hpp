@@ -33,6 +33,9 @@ void declare_keys(DeckSchema& schema);
 // (the authors' evaluation, SPEC §3) or each member its own prediction.
 enum class Feedback { Mean, Member };
 
+// How overlapping patches are blended (infer/field_inference.hpp).
+enum class Fusion { Once, EveryStep };
+
 struct InferConfig {
   RunSettings run;
   model::BackboneConfig model;  // must describe the network the checkpoint was trained as
@@ -54,7 +57,8 @@ struct InferConfig {
   bool restart = true;
   long factor = 8;         // sr subsampling factor
   std::string checkpoint;  // state dict; "" only where a caller tolerates it (missing_inputs)
-  long halo = 0;           // resolved: infer.halo = -1 means patch/8
+  long halo = 0;           // resolved: infer.halo = -1 means max(1, patch/32)
+  Fusion fusion = Fusion::Once;
   std::array<int, 2> decomposition{0, 0};  // infer.decomposition; {0, 0}: auto
   // infer.boundary; unset (auto): the input format's (periodic; pdebench
   // reflect; era5 reflect in latitude, periodic in longitude).

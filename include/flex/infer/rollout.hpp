@@ -19,9 +19,10 @@
 
 namespace flex::infer {
 
-// The predictor of ensemble members [first, first + count) (flex_predictor
-// with member_offset = first: noise differs between the rollouts of members).
-using MemberPredictor = std::function<PatchPredictor(std::int64_t first, std::int64_t count)>;
+// The predictor of ensemble members [first, first + count) over the
+// rollout's decomposition (block_predictor with member_offset = first: noise
+// differs between the rollouts of members).
+using MemberPredictor = std::function<BlockPredictor(std::int64_t first, std::int64_t count)>;
 
 // Where lead `lead` starts: this rank's block of the two latest frames of
 // every member, [K, C, h, w] each, normalised, CPU float32 (with mean
@@ -37,7 +38,6 @@ struct RolloutOptions {
   std::int64_t leads = 1;
   std::int64_t members = 1;
   Feedback feedback = Feedback::Mean;
-  std::int64_t batch = 4;  // patches per predictor call
   // The frame fed back as the outputs store it (to field units and back):
   // a rollout resumed from the files continues from exactly the values an
   // uninterrupted one fed back. Empty: fed back as computed.

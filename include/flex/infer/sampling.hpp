@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "flex/diffusion/sampler.hpp"
+#include "flex/infer/config.hpp"
 #include "flex/infer/field_inference.hpp"
 #include "flex/io/layout.hpp"
 #include "flex/model/backbone.hpp"
@@ -30,6 +31,7 @@ struct Sampling {
   std::uint64_t seed = 0;          // run.seed
   model::Precision precision = model::Precision::FP32;  // run.precision of the network's forward
   std::string memory_format = "nchw";  // run.memory_format as settled (auto: measured)
+  Fusion fusion = Fusion::Once;        // infer.fusion
 };
 
 // The configured network with config.checkpoint loaded (eval mode, on
@@ -46,5 +48,16 @@ double reynolds_of(const InferConfig& config, const io::FieldReader& reader);
 // batching and of ranks.
 PatchPredictor flex_predictor(const Sampling& sampling, Task task, std::int64_t member_offset,
                               std::int64_t members = -1);
+
+// The every_step counterpart of flex_predictor: the same network,
+// conditioning and member seeds; each call runs the members one after the
+// other at the patch batch, as flex_predictor does.
+FusedPredictor fused_predictor(const Sampling& sampling, Task task, std::int64_t member_offset,
+                               std::int64_t members = -1);
+
+// sampling.fusion's predictor over d: flex_predictor stitched once, or
+// fused_predictor blended at every step; `batch` patches per network call.
+BlockPredictor block_predictor(const Sampling& sampling, Task task, const decomp::BlockDecomposition& d,
+                               std::int64_t batch, std::int64_t member_offset, std::int64_t members = -1);
 
 }  // namespace flex::infer
