@@ -10,9 +10,11 @@
 //    flex used before (2 x K x H x W x 8 bytes per rank whatever P); with
 //    network=0 the patches are the conditioning plus per-member offsets, so
 //    a 2048² field at K = 4 runs in seconds.
+// fusion=every_step blends the states after every DDIM step
+// (infer::predict_block_fused; the network=0 stub halves the state per step).
 // Run at P = 1, 2, 4 for memory per rank against 1/P and the 1 -> 2 speedup.
-//   bench_infer [field=2048] [patch=256] [halo=32] [members=4] [network=0]
-//               [size=tiny] [batch=8] [threads=1]
+//   bench_infer [field=2048] [patch=256] [halo=8] [members=4] [network=0]
+//               [size=tiny] [batch=8] [threads=1] [fusion=once]
 #include <torch/torch.h>
 
 #include <chrono>
@@ -61,22 +63,29 @@ int main(int argc, char** argv) {
   sysinfo::keep_freed_memory();  // the allocator policy of the flex executable
   Environment env(argc, argv);
   const auto a = bench::parse_args(argc, argv,
-                                   {{"field", "2048"}, {"patch", "256"}, {"halo", "32"}, {"members", "4"},
-                                    {"network", "0"}, {"size", "tiny"}, {"batch", "8"}, {"threads", "1"}},
-                                   "bench_infer [field=2048] [patch=256] [halo=32] [members=4] [network=0|1] "
-                                   "[size=tiny] [batch=8] [threads=1]");
+                                   {{"field", "2048"}, {"patch", "256"}, {"halo", "8"}, {"members", "4"},
+                                    {"network", "0"}, {"size", "tiny"}, {"batch", "8"}, {"threads", "1"},
+                                    {"fusion", "once"}},
+                                   "bench_infer [field=2048] [patch=256] [halo=8] [members=4] [network=0|1] "
+                                   "[size=tiny] [batch=8] [threads=1] [fusion=once|every_step]");
   const long field = std::stol(a.at("field")), patch = std::stol(a.at("patch")), halo = std::stol(a.at("halo"));
   const long members = std::stol(a.at("members")), batch = std::stol(a.at("batch"));
   const bool network = a.at("network") == "1";
+  const bool fused = a.at("fusion") == "every_step";
+  if (!fused && a.at("fusion") != "once") {
+    std::fprintf(stderr, "bench_infer: fusion=%s: expected once or every_step\n", a.at("fusion").c_str());
+    return 2;
+  }
   at::set_num_threads(std::stoi(a.at("threads")));
   int rank = 0, size = 1;
   MPI_Comm_rank(MPI_COMM_WORLD, &rank);
   MPI_Comm_size(MPI_COMM_WORLD, &size);
   const bool root = rank == 0;
   if (root)
-    std::printf("bench_infer: %ld² field, %ld² patches, halo %ld, K = %ld, %s, %d rank(s); LibTorch %s, BLAS %s; "
-                "CPU features: %s; host %s\n",
-                field, patch, halo, members, network ? ("FLEX-" + a.at("size")).c_str() : "no network", size,
+    std::printf("bench_infer: %ld² field, %ld² patches, halo %ld, K = %ld, %s, fusion %s, %d rank(s); LibTorch %s, "
+                "BLAS %s; CPU features: %s; host %s\n",
+                field, patch, halo, members, network ? ("FLEX-" + a.at("size")).c_str() : "no network",
+                a.at("fusion").c_str(), size,
                 TORCH_VERSION, sysinfo::active_blas().c_str(), sysinfo::cpu_features().c_str(),
                 sysinfo::hostname().c_str());
 
@@ -96,6 +105,7 @@ int main(int argc, char** argv) {
   const auto mine = d.patches(rank);
 
   infer::PatchPredictor predict;
+  infer::FusedPredictor every_step;
   infer::Sampling sampling;
   if (network) {
     sampling.config.flex = model::flex_config_for_size(a.at("size"));
@@ -109,7 +119,13 @@ int main(int argc, char** argv) {
     sampling.cond = {0.5f};
     sampling.members = members;
     predict = infer::flex_predictor(sampling, Task::SuperResolution, 0);
+    every_step = infer::fused_predictor(sampling, Task::SuperResolution, 0);
   } else {
+    every_step.members = members;
+    every_step.steps = 2;
+    every_step.step = [members](const at::Tensor&, const at::Tensor& base, const at::Tensor& z, std::int64_t n) {
+      return n == 1 ? base.repeat({members, 1, 1, 1}) : z * 0.5;
+    };
     predict = [members](const at::Tensor&, const at::Tensor& base, const std::vector<std::int64_t>&) {
       std::vector<at::Tensor> m;
       for (long k = 0; k < members; ++k) m.push_back(base + 0.01 * static_cast<double>(k));
@@ -142,7 +158,8 @@ int main(int argc, char** argv) {
   std::uint64_t sent = 0;
   MPI_Barrier(MPI_COMM_WORLD);
   const auto t0 = Clock::now();
-  const auto out = infer::predict_block(input, input, d, predict, batch, 0, &sent);
+  const auto out = fused ? infer::predict_block_fused(input, input, d, every_step, batch, 0, &sent)
+                         : infer::predict_block(input, input, d, predict, batch, 0, &sent);
   const double whole = seconds_since(t0);
   const double grown = static_cast<double>(sysinfo::current_rss_bytes()) - rss0;
 
@@ -164,7 +181,7 @@ int main(int argc, char** argv) {
                 buffers / static_cast<double>((members + 1) * field * field * 8 + members * field * field * 4 * 3),
                 static_cast<double>((members + 1) * field * field * 8 + members * field * field * 4 * 3) / 1e6,
                 1.0 / size, sent_max / 1e6, old_scheme / 1e6);
-    std::printf("RESULT ranks=%d seconds=%.4f bare=%.4f rss_mb=%.1f buffers_mb=%.1f sent_mb=%.3f\n", size, whole_max,
+    std::printf("RESULT fusion=%s ranks=%d seconds=%.4f bare=%.4f rss_mb=%.1f buffers_mb=%.1f sent_mb=%.3f\n", a.at("fusion").c_str(), size, whole_max,
                 bare_max, grown_max / 1e6, buffers / 1e6, sent_max / 1e6);
   }
   (void)out;

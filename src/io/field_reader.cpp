@@ -195,6 +195,7 @@ std::vector<std::string> FieldReader::channel_names() const {
 // (grown by the stencil's reach when w is asked for), then each channel.
 void FieldReader::Impl::read_pdebench(const Hyperslab& box, float* out) const {
   const Impl& m = *this;
+  FLEX_CHECK(box.stride == 1, m.path << ": PDEBench fields are read unstrided (vorticity needs the neighbours)");
   const bool wants_w = box.count() > 0 && box.c0 + box.nc > 2;
   WallBlock want{box.h0, box.nh, box.w0, box.nw, m.shape.h, m.shape.w, m.dx, m.dy};
   const WallBlock got = wants_w ? vorticity_read_block(want) : want;

@@ -87,6 +87,24 @@ TEST(IoFields, RowSlabRoundTripAtAnyRankCount) {
   if (rank() == 0) EXPECT_TRUE(fs::exists(fs::path(path).replace_extension(".xmf")));
 }
 
+// A strided box reads only its samples (every stride-th row and column from
+// the start): what a super-resolution rank reads of a high-res field.
+TEST(IoFields, StridedBoxReadsEveryStrideThPixel) {
+  const std::string path = scratch("strided.h5");
+  const io::FieldShape s{2, 3, 13, 11};
+  write_test_file(path, s);
+  io::FieldReader reader(path, MPI_COMM_WORLD);
+  // Rank r starts at row r: each rank its own box, read collectively.
+  const long h0 = rank() % 3, w0 = 1;
+  const auto got = reader.read(io::Hyperslab{1, 1, 1, 2, h0, 3, w0, 3, 4});  // rows h0 + {0,4,8}, cols 1, 5, 9
+  long i = 0;
+  for (long c = 1; c < 3; ++c)
+    for (long h = 0; h < 3; ++h)
+      for (long w = 0; w < 3; ++w) ASSERT_EQ(got[i++], value_at(1, c, h0 + 4 * h, w0 + 4 * w)) << c << h << w;
+  // The last sample must lie inside the field: 4 rows from 1 at stride 4 end at row 13.
+  EXPECT_THROW(reader.read(io::Hyperslab{0, 1, 0, 1, 1, 4, 0, 1, 4}), InputError);
+}
+
 TEST(IoFields, ExistingOutputIsKeptUnlessOverwriteIsSet) {
   const std::string path = scratch("keep.h5");
   const io::FieldShape s{3, 3, 4, 4};
