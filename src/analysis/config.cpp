@@ -176,10 +176,9 @@ AnalyzeConfig read_config(const Deck& deck) {
                                                          << " must be > 0 (the histogram spans [-range, range])");
   c.seam_patch = deck.get_int("analyze.seam_patch");
   c.seam_halo = deck.get_int("analyze.seam_halo");
-  c.seam_boundary = deck.get_string("analyze.seam_boundary");
-  if (!c.seam_boundary.empty()) {
+  if (const auto& edges = deck.get_string("analyze.seam_boundary"); !edges.empty()) {
     try {
-      (void)decomp::parse_boundaries(c.seam_boundary);
+      c.seam_boundary = decomp::parse_boundaries(edges);
     } catch (const InputError& e) {
       throw InputError(deck.where("analyze.seam_boundary") + ": key 'analyze.seam_boundary': " + e.what());
     }

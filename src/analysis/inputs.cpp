@@ -180,10 +180,10 @@ void open_baselines(const AnalyzeConfig& config, MPI_Comm comm, Inputs& in) {
 std::optional<decomp::Tiling> stitching_tiling(const AnalyzeConfig& config, const Inputs& in) {
   const io::FieldReader* f = in.prediction ? in.prediction.get() : (in.ensemble.empty() ? nullptr : &in.ensemble[0]);
   long patch = config.seam_patch, halo = config.seam_halo;
-  std::string boundary = config.seam_boundary;
+  auto boundary = config.seam_boundary;
   if (patch == 0 && f && f->has_attribute("patch")) patch = std::lround(f->attribute_double("patch"));
   if (halo < 0 && f && f->has_attribute("halo")) halo = std::lround(f->attribute_double("halo"));
-  if (boundary.empty() && f && f->has_attribute("boundary")) boundary = f->attribute_string("boundary");
+  if (!boundary && f && f->has_attribute("boundary")) boundary = decomp::parse_boundaries(f->attribute_string("boundary"));
   if (patch <= 0 || !f) return std::nullopt;
   const std::string where = config.seam_patch > 0 ? config.run.about("analyze.seam_patch")
                                                   : f->path() + " (its patch/halo attributes)";
@@ -191,8 +191,7 @@ std::optional<decomp::Tiling> stitching_tiling(const AnalyzeConfig& config, cons
   FLEX_REQUIRE(2 * halo < patch && patch <= std::min(in.shape.h, in.shape.w),
                where << ": patch " << patch << ", halo " << halo << " is no tiling of the " << in.shape.h << "x"
                      << in.shape.w << " field (0 <= halo < patch/2, patch <= the field)");
-  return decomp::Tiling({in.shape.h, in.shape.w, patch, halo,
-                         boundary.empty() ? decomp::Boundaries{} : decomp::parse_boundaries(boundary)});
+  return decomp::Tiling({in.shape.h, in.shape.w, patch, halo, boundary.value_or(decomp::Boundaries{})});
 }
 
 Inputs open_inputs(const AnalyzeConfig& config, MPI_Comm comm) {

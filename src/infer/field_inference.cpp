@@ -25,6 +25,17 @@ at::Tensor gather_reach_patches(const at::Tensor& reach_field, const decomp::Blo
   return torch::stack(out).contiguous();
 }
 
+// This rank's patches, `batch` at a time, in order.
+std::vector<std::vector<std::int64_t>> batches_of(const decomp::BlockDecomposition& d, std::int64_t batch) {
+  const auto mine = d.patches(d.rank());
+  std::vector<std::vector<std::int64_t>> out;
+  for (size_t first = 0; first < mine.size(); first += static_cast<size_t>(batch)) {
+    const size_t last = std::min(first + static_cast<size_t>(batch), mine.size());
+    out.emplace_back(mine.begin() + static_cast<long>(first), mine.begin() + static_cast<long>(last));
+  }
+  return out;
+}
+
 // Members [K, B, C, P, P] of patches ids into planes k * C + c.
 void add_members(decomp::BlockStitcher& stitcher, const std::vector<std::int64_t>& ids, const at::Tensor& s) {
   FLEX_PROFILE("infer::stitch");
@@ -93,14 +104,11 @@ FieldPrediction predict_block(const at::Tensor& input, const at::Tensor& base, c
   FLEX_PROFILE("infer::predict_block");
   check_reach(input, base, d);
   const std::int64_t C = base.size(0);
-  const auto mine = d.patches(d.rank());
   // Each batch is stitched as it comes (no rank holds its sampled patches):
   // the stitcher is made once the first batch tells K.
   std::unique_ptr<decomp::BlockStitcher> stitcher;
   std::int64_t members = -1;
-  for (size_t first = 0; first < mine.size(); first += static_cast<size_t>(batch)) {
-    const size_t last = std::min(first + static_cast<size_t>(batch), mine.size());
-    std::vector<std::int64_t> ids(mine.begin() + static_cast<long>(first), mine.begin() + static_cast<long>(last));
+  for (const auto& ids : batches_of(d, batch)) {
     std::vector<std::int64_t> global_ids;
     for (const auto i : ids) global_ids.push_back(id_offset + i);
     at::Tensor s;
@@ -134,7 +142,7 @@ FieldPrediction predict_block_fused(const at::Tensor& input, const at::Tensor& b
   FLEX_CHECK(f.steps >= 1 && f.members >= 1, "fused sampling: " << f.steps << " steps, " << f.members << " members");
   const std::int64_t C = base.size(0), K = f.members, P = d.tiling().spec().patch;
   const auto g = d.reach(d.rank());
-  const auto mine = d.patches(d.rank());
+  const auto batches = batches_of(d, batch);
   at::Tensor z = block_noise(d, f, C, id_offset);
   for (std::int64_t n = f.steps; n >= 1; --n) {
     at::Tensor reach;
@@ -145,9 +153,7 @@ FieldPrediction predict_block_fused(const at::Tensor& input, const at::Tensor& b
       reach = torch::from_blob(filled.data(), {K * C, g.rows.size(), g.cols.size()}, torch::kFloat32);
     }
     decomp::BlockStitcher stitcher(d, K * C);
-    for (size_t first = 0; first < mine.size(); first += static_cast<size_t>(batch)) {
-      const size_t last = std::min(first + static_cast<size_t>(batch), mine.size());
-      const std::vector<std::int64_t> ids(mine.begin() + static_cast<long>(first), mine.begin() + static_cast<long>(last));
+    for (const auto& ids : batches) {
       const auto B = static_cast<std::int64_t>(ids.size());
       const auto states = gather_reach_patches(reach, d, ids)  // [B, K*C, P, P] -> member-major [K*B, C, P, P]
                               .view({B, K, C, P, P})

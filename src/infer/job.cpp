@@ -153,13 +153,10 @@ at::Tensor read_window(const io::FieldReader& reader, long n, const std::vector<
                        data::LowResWindow rows, data::LowResWindow cols, long stride) {
   const auto s = reader.shape();
   const AxisWindow r = axis_window(rows, s.h / stride), c = axis_window(cols, s.w / stride);
-  // Only the samples are read (a strided hyperslab), except from PDEBench,
-  // whose vorticity the reader derives from the neighbouring pixels.
-  const bool strided = reader.format() != io::Format::PdeBench;
-  const auto stored = [&](std::pair<long, long> range) {  // stored rows [first, first + count) holding the samples
-    if (range.second <= range.first) return std::pair<long, long>{0, 0};
-    const long samples = range.second - range.first;
-    return std::pair<long, long>{range.first * stride, strided ? samples : (samples - 1) * stride + 1};
+  // Only the samples are read: a strided hyperslab from the first one.
+  const auto stored = [&](std::pair<long, long> range) {  // (first stored row, samples)
+    return range.second > range.first ? std::pair<long, long>{range.first * stride, range.second - range.first}
+                                      : std::pair<long, long>{0, 0};
   };
   std::vector<at::Tensor> planes;
   for (const auto ch : channels) {
@@ -170,8 +167,8 @@ at::Tensor read_window(const io::FieldReader& reader, long n, const std::vector<
       for (const auto& cr : c.ranges) {
         const auto [w0, nw] = stored(cr);
         auto box = torch::empty({nh, nw}, torch::kFloat32);
-        reader.read(io::Hyperslab{n, 1, ch, 1, h0, nh, w0, nw, strided ? stride : 1}, box.data_ptr<float>());
-        if (nh > 0 && nw > 0) parts.push_back(strided ? box : data::subsample(box, stride));
+        reader.read(io::Hyperslab{n, 1, ch, 1, h0, nh, w0, nw, stride}, box.data_ptr<float>());
+        if (nh > 0 && nw > 0) parts.push_back(box);
       }
       if (!parts.empty()) row_parts.push_back(torch::cat(parts, 1));
     }

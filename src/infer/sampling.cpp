@@ -50,44 +50,58 @@ double reynolds_of(const InferConfig& c, const io::FieldReader& reader) {
   return reader.attribute_double("Re");
 }
 
+namespace {
+
+// The noise seed of the members from `member_offset` on: the rollouts of
+// different members draw different noise.
+std::uint64_t member_seed(const Sampling& st, std::int64_t member_offset) {
+  return derive_seed(st.seed, Stream::kSamplerNoise, {static_cast<std::uint64_t>(member_offset)});
+}
+
+// The network on one batch of conditioning patches (the task encoder runs
+// here, once), its output back in fp32 for the sampler. Call it inside the
+// sampling's autocast scope.
+diffusion::Denoiser batch_network(const Sampling& st, Task task, const at::Tensor& input) {
+  const auto B = input.size(0);
+  const auto cond = torch::tensor(st.cond).view({1, -1}).expand({B, -1}).contiguous().to(st.device);
+  auto network = st.net.denoiser(task, input.to(st.device), cond);
+  return [network](const at::Tensor& z, const at::Tensor& t) { return network(z, t).to(at::kFloat); };
+}
+
+}  // namespace
+
 PatchPredictor flex_predictor(const Sampling& st, Task task, std::int64_t member_offset, std::int64_t members) {
   // The module holder shares the network; the rest is copied into the closure.
-  const auto seed = derive_seed(st.seed, Stream::kSamplerNoise, {static_cast<std::uint64_t>(member_offset)});
+  const auto seed = member_seed(st, member_offset);
   if (members < 0) members = st.members;
-  return [net = st.net, device = st.device, cond_values = st.cond, members, sampler = st.sampler, task, seed,
-          precision = st.precision](const at::Tensor& input, const at::Tensor& base,
-                                    const std::vector<std::int64_t>& ids) mutable {
+  return [st, members, task, seed](const at::Tensor& input, const at::Tensor& base,
+                                   const std::vector<std::int64_t>& ids) {
     torch::NoGradGuard no_grad;
-    const auto B = input.size(0);
-    auto cond = torch::tensor(cond_values).view({1, -1}).expand({B, -1}).contiguous().to(device);
-    // One autocast scope over every member and step: the weights are cast
-    // once; the network's output comes back to fp32 for the sampler.
-    model::AutocastScope autocast(precision, device.type());
-    auto network = net.denoiser(task, input.to(device), cond);
-    auto denoiser = [&network](const at::Tensor& z, const at::Tensor& t) { return network(z, t).to(at::kFloat); };
+    // One autocast scope over every member and step: the weights are cast once.
+    model::AutocastScope autocast(st.precision, st.device.type());
+    const auto denoiser = batch_network(st, task, input);
     // A raw-space backbone samples the whole field: its base is zero.
-    return diffusion::sample_ensemble(denoiser, model::diffusion_base(net, base.to(device)), members, seed, ids,
-                                      sampler);
+    return diffusion::sample_ensemble(denoiser, model::diffusion_base(st.net, base.to(st.device)), members, seed, ids,
+                                      st.sampler);
   };
 }
 
 FusedPredictor fused_predictor(const Sampling& st, Task task, std::int64_t member_offset, std::int64_t members) {
   FusedPredictor f;
-  f.seed = derive_seed(st.seed, Stream::kSamplerNoise, {static_cast<std::uint64_t>(member_offset)});
+  f.seed = member_seed(st, member_offset);
   f.members = members < 0 ? st.members : members;
   f.steps = st.sampler.steps;
-  f.step = [net = st.net, device = st.device, cond_values = st.cond, sampler = st.sampler, task,
-            precision = st.precision](const at::Tensor& input, const at::Tensor& base, const at::Tensor& z,
-                                      std::int64_t n) mutable {
+  f.step = [st, task](const at::Tensor& input, const at::Tensor& base, const at::Tensor& z, std::int64_t n) {
     torch::NoGradGuard no_grad;
     const auto B = input.size(0);
-    auto cond = torch::tensor(cond_values).view({1, -1}).expand({B, -1}).contiguous().to(device);
-    model::AutocastScope autocast(precision, device.type());
+    const auto& sampler = st.sampler;
+    const auto device = st.device;
+    model::AutocastScope autocast(st.precision, device.type());
     // The task encoder runs again at every step: holding every patch's
     // features between steps would cost more memory than the field.
-    auto network = net.denoiser(task, input.to(device), cond);
+    const auto network = batch_network(st, task, input);
     const auto t = torch::full({B}, static_cast<double>(n) / sampler.steps, torch::dtype(torch::kFloat32).device(device));
-    const auto added = model::diffusion_base(net, base.to(device));
+    const auto added = model::diffusion_base(st.net, base.to(device));
     std::vector<at::Tensor> out;
     for (std::int64_t k = 0; k < z.size(0) / B; ++k) {
       const auto zk = z.narrow(0, k * B, B).to(device);

@@ -195,7 +195,21 @@ std::vector<std::string> FieldReader::channel_names() const {
 // (grown by the stencil's reach when w is asked for), then each channel.
 void FieldReader::Impl::read_pdebench(const Hyperslab& box, float* out) const {
   const Impl& m = *this;
-  FLEX_CHECK(box.stride == 1, m.path << ": PDEBench fields are read unstrided (vorticity needs the neighbours)");
+  if (box.stride > 1) {
+    // Vorticity needs the neighbours of each sample: the band they span is
+    // read whole, then sampled.
+    Hyperslab band = box;
+    band.stride = 1;
+    band.nh = box.nh > 0 ? (box.nh - 1) * box.stride + 1 : 0;
+    band.nw = box.nw > 0 ? (box.nw - 1) * box.stride + 1 : 0;
+    std::vector<float> dense(static_cast<size_t>(std::max(1L, band.count())));
+    read_pdebench(band, dense.data());
+    for (long p = 0; p < box.nn * box.nc; ++p)
+      for (long i = 0; i < box.nh; ++i)
+        for (long j = 0; j < box.nw; ++j)
+          *out++ = dense[static_cast<size_t>((p * band.nh + i * box.stride) * band.nw + j * box.stride)];
+    return;
+  }
   const bool wants_w = box.count() > 0 && box.c0 + box.nc > 2;
   WallBlock want{box.h0, box.nh, box.w0, box.nw, m.shape.h, m.shape.w, m.dx, m.dy};
   const WallBlock got = wants_w ? vorticity_read_block(want) : want;
@@ -230,8 +244,10 @@ void FieldReader::Impl::read_pdebench(const Hyperslab& box, float* out) const {
         continue;
       }
       const auto& comp = c == 0 ? u : v;
+      // u and v from the block read, grown around the box when w was asked for too.
+      const long di = box.h0 - got.row0, dj = box.w0 - got.col0;
       for (long i = 0; i < box.nh; ++i)
-        for (long j = 0; j < box.nw; ++j) *dst++ = comp[static_cast<size_t>(i * got.cols + j)];
+        for (long j = 0; j < box.nw; ++j) *dst++ = comp[static_cast<size_t>((i + di) * got.cols + j + dj)];
     }
   }
 }

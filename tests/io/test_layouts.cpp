@@ -124,6 +124,12 @@ TEST(Layouts, PdebenchReadsOneBatchEntryAsUVW) {
   const auto window = reader.read({2, 1, 2, 1, 0, 5, 7, 6});
   for (long i = 0; i < 5; ++i)
     for (long j = 0; j < 6; ++j) EXPECT_FLOAT_EQ(window[i * 6 + j], all[2 * n * n + i * n + (7 + j)]);
+  // Strided, u to w: every third pixel of the same plane (w from the dense band its samples span).
+  const auto strided = reader.read({2, 1, 0, 3, 1, 4, 2, 5, 3});
+  for (long c = 0; c < 3; ++c)
+    for (long i = 0; i < 4; ++i)
+      for (long j = 0; j < 5; ++j)
+        EXPECT_FLOAT_EQ(strided[(c * 4 + i) * 5 + j], all[c * n * n + (1 + 3 * i) * n + (2 + 3 * j)]) << c << i << j;
 }
 
 TEST(Layouts, PdebenchErrorsNameTheFileAndKey) {

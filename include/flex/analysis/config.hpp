@@ -5,11 +5,13 @@
 #pragma once
 
 #include <cmath>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
 
 #include "flex/core/config.hpp"
+#include "flex/decomp/tiling.hpp"
 #include "flex/io/layout.hpp"
 
 namespace flex {
@@ -63,10 +65,11 @@ struct AnalyzeConfig {
   int ssim_window = 11;  // odd
   double ssim_sigma = 1.5;
   double skill_threshold = 0.95;
-  // The tiling a prediction was stitched on, for the seam metric: 0 / -1 / "":
-  // the prediction's `patch`, `halo`, `boundary` attributes (flex infer writes them).
+  // The tiling a prediction was stitched on, for the seam metric: 0 / -1 /
+  // unset: the prediction's `patch`, `halo`, `boundary` attributes (flex
+  // infer writes them).
   long seam_patch = 0, seam_halo = -1;
-  std::string seam_boundary;
+  std::optional<decomp::Boundaries> seam_boundary;
   int pull_bins = 40;
   double pull_range = 5.0;
   std::string prefix = "analysis";

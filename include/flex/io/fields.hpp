@@ -27,8 +27,8 @@ struct FieldShape {
 struct Hyperslab {
   long n0 = 0, nn = 0, c0 = 0, nc = 0, h0 = 0, nh = 0, w0 = 0, nw = 0;
   // Along H and W: nh x nw samples every stride-th pixel from (h0, w0), so a
-  // subsampled window reads only its samples (reads; not PDEBench, whose
-  // vorticity needs the neighbours).
+  // subsampled window reads only its samples (PDEBench reads the band they
+  // span: its vorticity needs the neighbours).
   long stride = 1;
   long count() const { return nn * nc * nh * nw; }
   static Hyperslab all(const FieldShape& s) { return {0, s.n, 0, s.c, 0, s.h, 0, s.w}; }
