@@ -123,8 +123,11 @@ int main(int argc, char** argv) {
   } else {
     every_step.members = members;
     every_step.steps = 2;
-    every_step.step = [members](const at::Tensor&, const at::Tensor& base, const at::Tensor& z, std::int64_t n) {
-      return n == 1 ? base.repeat({members, 1, 1, 1}) : z * 0.5;
+    every_step.prepare = [members](const at::Tensor&, const at::Tensor& base) {
+      return infer::PreparedBatch{[members, base](const at::Tensor& z, std::int64_t n) {
+                                    return n == 1 ? base.repeat({members, 1, 1, 1}) : z * 0.5;
+                                  },
+                                  0};
     };
     predict = [members](const at::Tensor&, const at::Tensor& base, const std::vector<std::int64_t>&) {
       std::vector<at::Tensor> m;

@@ -39,6 +39,10 @@ void declare_keys(DeckSchema& s) {
                "how overlapping patches are blended: once, after each patch's whole DDIM chain; every_step, the "
                "states after every DDIM step from one noise field (multi-diffusion), so neighbours agree on the "
                "noisy state");
+  s.add_int("infer.feature_cache_mb", 2048,
+            "every_step: MiB per rank of task features kept between DDIM steps, so the encoder runs once per batch; "
+            "batches beyond it rerun the encoder every step (0: always)")
+      .range(0, {});
   s.add_string("infer.boundary", "auto",
                "how patches extend past the field edge: periodic, reflect, or <rows>,<cols> (e.g. reflect,periodic); "
                "auto: the input format's (periodic; pdebench reflect; era5 reflect,periodic)");
@@ -124,6 +128,7 @@ InferConfig read_config(const Deck& given) {
   const long halo = deck.get_int("infer.halo");
   c.halo = halo < 0 ? std::max(1L, patch / 32) : halo;
   c.fusion = deck.get_string("infer.fusion") == "once" ? Fusion::Once : Fusion::EveryStep;
+  c.feature_cache_mb = deck.get_int("infer.feature_cache_mb");
   FLEX_REQUIRE(2 * c.halo < patch, c.about("infer.halo") << " = " << halo << " must be below half the patch (model.img = "
                                                          << patch << ")");
   const std::string& grid = deck.get_string("infer.decomposition");

@@ -143,6 +143,19 @@ FieldPrediction predict_block_fused(const at::Tensor& input, const at::Tensor& b
   const std::int64_t C = base.size(0), K = f.members, P = d.tiling().spec().patch;
   const auto g = d.reach(d.rank());
   const auto batches = batches_of(d, batch);
+  // The batches whose preparation is kept (the first ones, while they fit).
+  std::vector<PreparedBatch> kept(batches.size());
+  std::int64_t held = 0;
+  const auto prepared = [&](size_t b) {
+    if (kept[b].step) return kept[b];
+    PreparedBatch p;
+    {
+      FLEX_PROFILE("infer::network");
+      p = f.prepare(gather_reach_patches(input, d, batches[b]), gather_reach_patches(base, d, batches[b]));
+    }
+    if (f.steps > 1 && held + p.held_bytes <= f.keep_bytes) kept[b] = p, held += p.held_bytes;
+    return p;
+  };
   at::Tensor z = block_noise(d, f, C, id_offset);
   for (std::int64_t n = f.steps; n >= 1; --n) {
     at::Tensor reach;
@@ -151,24 +164,27 @@ FieldPrediction predict_block_fused(const at::Tensor& input, const at::Tensor& b
       FLEX_PROFILE("infer::exchange");
       filled = decomp::fill_regions(d, z.data_ptr<float>(), K * C, [&](int r) { return d.reach(r); }, bytes_sent);
       reach = torch::from_blob(filled.data(), {K * C, g.rows.size(), g.cols.size()}, torch::kFloat32);
+      z = at::Tensor();  // its reach holds it now: one copy of the state at a time, not two
     }
     decomp::BlockStitcher stitcher(d, K * C);
-    for (const auto& ids : batches) {
+    for (size_t b = 0; b < batches.size(); ++b) {
+      const auto& ids = batches[b];
       const auto B = static_cast<std::int64_t>(ids.size());
       const auto states = gather_reach_patches(reach, d, ids)  // [B, K*C, P, P] -> member-major [K*B, C, P, P]
                               .view({B, K, C, P, P})
                               .transpose(0, 1)
                               .reshape({K * B, C, P, P});
+      const auto step = prepared(b).step;
       at::Tensor s;
       {
         FLEX_PROFILE("infer::network");
-        s = f.step(gather_reach_patches(input, d, ids), gather_reach_patches(base, d, ids), states, n)
-                .to(torch::kCPU, torch::kFloat32)
-                .contiguous();
+        s = step(states, n).to(torch::kCPU, torch::kFloat32).contiguous();
       }
       FLEX_CHECK(s.sizes() == states.sizes(), "fused step must return " << states.sizes() << ", got " << s.sizes());
       add_members(stitcher, ids, s.view({K, B, C, P, P}));
     }
+    reach = at::Tensor();
+    std::vector<float>().swap(filled);  // before the blended block is allocated
     z = stitched_block(stitcher, d, K, C, bytes_sent);
   }
   return with_stats(std::move(z));

@@ -20,6 +20,7 @@ Sampling make_sampling(const InferConfig& c, c10::Device device, Task task, doub
   st.seed = c.run.seed;
   st.members = c.members;
   st.fusion = c.fusion;
+  st.feature_cache_bytes = c.feature_cache_mb << 20;
   st.sampler.steps = c.steps;
   st.sampler.param = c.parameterisation;
   st.config = c.model;
@@ -61,11 +62,12 @@ std::uint64_t member_seed(const Sampling& st, std::int64_t member_offset) {
 // The network on one batch of conditioning patches (the task encoder runs
 // here, once), its output back in fp32 for the sampler. Call it inside the
 // sampling's autocast scope.
-diffusion::Denoiser batch_network(const Sampling& st, Task task, const at::Tensor& input) {
+model::BackboneDenoiser batch_network(const Sampling& st, Task task, const at::Tensor& input) {
   const auto B = input.size(0);
   const auto cond = torch::tensor(st.cond).view({1, -1}).expand({B, -1}).contiguous().to(st.device);
   auto network = st.net.denoiser(task, input.to(st.device), cond);
-  return [network](const at::Tensor& z, const at::Tensor& t) { return network(z, t).to(at::kFloat); };
+  return {[network](const at::Tensor& z, const at::Tensor& t) { return network(z, t).to(at::kFloat); },
+          network.held_bytes};
 }
 
 }  // namespace
@@ -91,24 +93,29 @@ FusedPredictor fused_predictor(const Sampling& st, Task task, std::int64_t membe
   f.seed = member_seed(st, member_offset);
   f.members = members < 0 ? st.members : members;
   f.steps = st.sampler.steps;
-  f.step = [st, task](const at::Tensor& input, const at::Tensor& base, const at::Tensor& z, std::int64_t n) {
+  f.keep_bytes = st.feature_cache_bytes;
+  f.prepare = [st, task](const at::Tensor& input, const at::Tensor& base) {
     torch::NoGradGuard no_grad;
-    const auto B = input.size(0);
-    const auto& sampler = st.sampler;
-    const auto device = st.device;
-    model::AutocastScope autocast(st.precision, device.type());
-    // The task encoder runs again at every step: holding every patch's
-    // features between steps would cost more memory than the field.
+    model::AutocastScope autocast(st.precision, st.device.type());
     const auto network = batch_network(st, task, input);
-    const auto t = torch::full({B}, static_cast<double>(n) / sampler.steps, torch::dtype(torch::kFloat32).device(device));
-    const auto added = model::diffusion_base(st.net, base.to(device));
-    std::vector<at::Tensor> out;
-    for (std::int64_t k = 0; k < z.size(0) / B; ++k) {
-      const auto zk = z.narrow(0, k * B, B).to(device);
-      const auto next = diffusion::ddim_step(network(zk, t).to(at::kFloat), zk, n, sampler);
-      out.push_back(n == 1 ? next + added : next);
-    }
-    return torch::cat(out);
+    const auto added = model::diffusion_base(st.net, base.to(st.device));
+    PreparedBatch p;
+    p.held_bytes = network.held_bytes + static_cast<std::int64_t>(added.nbytes());
+    p.step = [st, network, added](const at::Tensor& z, std::int64_t n) {
+      torch::NoGradGuard no_grad;
+      model::AutocastScope autocast(st.precision, st.device.type());
+      const auto B = added.size(0);
+      const auto t =
+          torch::full({B}, static_cast<double>(n) / st.sampler.steps, torch::dtype(torch::kFloat32).device(st.device));
+      std::vector<at::Tensor> out;
+      for (std::int64_t k = 0; k < z.size(0) / B; ++k) {
+        const auto zk = z.narrow(0, k * B, B).to(st.device);
+        const auto next = diffusion::ddim_step(network(zk, t), zk, n, st.sampler);
+        out.push_back(n == 1 ? next + added : next);
+      }
+      return torch::cat(out);
+    };
+    return p;
   };
   return f;
 }

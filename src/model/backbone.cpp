@@ -38,14 +38,16 @@ void bind_baseline(Backbone& b, Net net, Task task, std::int64_t field_channels)
   };
   b.denoiser = [net, check](Task asked, const torch::Tensor& field, const torch::Tensor& cond) {
     check(asked, field);
-    return BackboneDenoiser([net, field, cond](const torch::Tensor& z, const torch::Tensor& t) mutable {
+    const auto held = static_cast<std::int64_t>(field.nbytes() + cond.nbytes());
+    auto run = [net, field, cond](const torch::Tensor& z, const torch::Tensor& t) mutable {
       FLEX_CHECK(z.size(0) % field.size(0) == 0,
                  "denoiser batch " << z.size(0) << " is not a multiple of the conditioning batch " << field.size(0));
       const auto k = z.size(0) / field.size(0);
       if (k == 1) return net->forward(z, t, cond, field);
       // k stacked copies (e.g. ensemble members), copy-major like z.
       return net->forward(z, t, cond.repeat({k, 1}), field.repeat({k, 1, 1, 1}));
-    });
+    };
+    return BackboneDenoiser{run, held};
   };
 }
 
@@ -130,7 +132,9 @@ Backbone make_backbone(const BackboneConfig& c, std::uint64_t seed) {
     b.forward = [net](const torch::Tensor& z_t, const torch::Tensor& t, const torch::Tensor& cond, Task task,
                       const torch::Tensor& task_input) mutable { return net->forward(z_t, t, cond, task, task_input); };
     b.denoiser = [net](Task task, const torch::Tensor& task_input, const torch::Tensor& cond) mutable {
-      return BackboneDenoiser(net->denoiser(task, task_input, cond));
+      auto features = net->encode_task(task, task_input, cond);
+      const auto held = features.bytes();
+      return BackboneDenoiser{net->denoiser(std::move(features), cond), held};
     };
     return b;
   }

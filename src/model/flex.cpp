@@ -86,7 +86,12 @@ torch::Tensor FlexImpl::forward(const torch::Tensor& z_t, const torch::Tensor& t
 
 std::function<torch::Tensor(const torch::Tensor&, const torch::Tensor&)> FlexImpl::denoiser(
     Task task, const torch::Tensor& task_input, const torch::Tensor& cond) {
-  auto features = std::make_shared<TaskFeatures>(encode_task(task, task_input, cond));
+  return denoiser(encode_task(task, task_input, cond), cond);
+}
+
+std::function<torch::Tensor(const torch::Tensor&, const torch::Tensor&)> FlexImpl::denoiser(TaskFeatures task_features,
+                                                                                           const torch::Tensor& cond) {
+  auto features = std::make_shared<TaskFeatures>(std::move(task_features));
   auto self = std::static_pointer_cast<FlexImpl>(shared_from_this());
   return [self, features, cond](const torch::Tensor& z, const torch::Tensor& t) {
     FLEX_CHECK(!self->is_training(), "sampling runs the network in eval mode (dropout off): call eval() first");

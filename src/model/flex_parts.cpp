@@ -52,6 +52,14 @@ torch::Tensor EmbedSequentialImpl::forward(const torch::Tensor& x, const torch::
   return h;
 }
 
+std::int64_t TaskFeatures::bytes() const {
+  std::int64_t n = 0;
+  for (const auto* x : {&bottleneck, &concat})
+    if (x->defined()) n += static_cast<std::int64_t>(x->nbytes());
+  for (const auto& s : skips) n += static_cast<std::int64_t>(s.nbytes());
+  return n;
+}
+
 TaskFeatures TaskFeatures::tile(std::int64_t k) const {
   if (k == 1) return *this;
   auto rep = [k](const torch::Tensor& x) {

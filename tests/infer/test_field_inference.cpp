@@ -135,11 +135,14 @@ at::Tensor whole_noise(const decomp::Tiling& t, std::int64_t C, const infer::Fus
 infer::FusedPredictor pointwise_steps(std::int64_t steps, std::int64_t members) {
   infer::FusedPredictor f;
   f.steps = steps, f.members = members, f.seed = 99;
-  f.step = [](const at::Tensor& input, const at::Tensor& base, const at::Tensor& z, std::int64_t n) {
-    const auto K = z.size(0) / input.size(0);
-    const auto in = input.narrow(1, 0, base.size(1)).repeat({K, 1, 1, 1});
-    const auto next = z * (0.5 + 0.1 * double(n)) + in * (0.01 * double(n));
-    return n == 1 ? next + base.repeat({K, 1, 1, 1}) : next;
+  f.prepare = [](const at::Tensor& input, const at::Tensor& base) {
+    const auto step = [input, base](const at::Tensor& z, std::int64_t n) {
+      const auto K = z.size(0) / input.size(0);
+      const auto in = input.narrow(1, 0, base.size(1)).repeat({K, 1, 1, 1});
+      const auto next = z * (0.5 + 0.1 * double(n)) + in * (0.01 * double(n));
+      return n == 1 ? next + base.repeat({K, 1, 1, 1}) : next;
+    };
+    return infer::PreparedBatch{step, input.nbytes() + base.nbytes()};
   };
   return f;
 }
@@ -185,10 +188,13 @@ TEST(FusedInference, ANonLocalStepGivesTheSameFieldForEverySplit) {
   const auto blur = [](const at::Tensor& z) {
     return torch::avg_pool2d(z, {3, 3}, {1, 1}, {1, 1}, /*ceil_mode=*/false, /*count_include_pad=*/true);
   };
-  f.step = [blur](const at::Tensor& input, const at::Tensor& base, const at::Tensor& z, std::int64_t n) {
-    const auto K = z.size(0) / input.size(0);
-    const auto next = blur(z) * 0.9 + input.repeat({K, 1, 1, 1}) * 0.05;
-    return n == 1 ? next + base.repeat({K, 1, 1, 1}) : next;
+  f.prepare = [blur](const at::Tensor& input, const at::Tensor& base) {
+    const auto step = [blur, input, base](const at::Tensor& z, std::int64_t n) {
+      const auto K = z.size(0) / input.size(0);
+      const auto next = blur(z) * 0.9 + input.repeat({K, 1, 1, 1}) * 0.05;
+      return n == 1 ? next + base.repeat({K, 1, 1, 1}) : next;
+    };
+    return infer::PreparedBatch{step, input.nbytes() + base.nbytes()};
   };
   for (long halo : {0L, 5L}) {
     decomp::Tiling tiling({72, 48, 24, halo, decomp::Boundary::Periodic});
@@ -201,9 +207,10 @@ TEST(FusedInference, ANonLocalStepGivesTheSameFieldForEverySplit) {
       const infer::PatchPredictor once = [&](const at::Tensor& in, const at::Tensor& b,
                                              const std::vector<std::int64_t>& ids) {
         std::vector<at::Tensor> members;
+        const auto prepared = f.prepare(in, b);
         for (std::int64_t k = 0; k < f.members; ++k) {
           auto z = diffusion::ensemble_noise({1, 24, 24}, f.seed, k, ids, torch::kFloat32);
-          for (std::int64_t n = f.steps; n >= 1; --n) z = f.step(in, b, z, n);
+          for (std::int64_t n = f.steps; n >= 1; --n) z = prepared.step(z, n);
           members.push_back(z);
         }
         return torch::stack(members);
@@ -212,4 +219,41 @@ TEST(FusedInference, ANonLocalStepGivesTheSameFieldForEverySplit) {
         EXPECT_TRUE(torch::allclose(got.members, runs.alone.members, 1e-6, 1e-6)) << batch;
     }
   }
+}
+
+// Keeping prepared batches (the task encoder's features) between steps
+// changes how often the preparer runs, never the field: all kept, once per
+// batch; none, once per batch and step; a budget of one batch, in between.
+TEST(FusedInference, KeptPreparationsGiveTheSameFieldWithFewerPreparations) {
+  torch::manual_seed(8);
+  const auto input = torch::randn({2, 64, 64}), base = torch::randn({1, 64, 64});
+  const decomp::Tiling tiling({64, 64, 16, 4, decomp::Boundary::Periodic});
+  const decomp::BlockDecomposition d(tiling, MPI_COMM_WORLD);
+  auto f = pointwise_steps(3, 2);
+  const auto inner = f.prepare;
+  std::int64_t calls = 0, batch_bytes = 0;
+  f.prepare = [&](const at::Tensor& in, const at::Tensor& b) {
+    ++calls;
+    auto p = inner(in, b);
+    batch_bytes = std::max(batch_bytes, p.held_bytes);
+    return p;
+  };
+  const std::int64_t batch = 4;
+  const auto run = [&](std::int64_t keep) {
+    f.keep_bytes = keep, calls = 0;
+    const auto p = infer::predict_block_fused(reach_of(input, d), reach_of(base, d), d, f, batch, 0);
+    return std::make_pair(whole_of(p.members, d), calls);
+  };
+  const auto [none, none_calls] = run(0);
+  const auto [all, all_calls] = run(std::int64_t{1} << 40);
+  const auto [one, one_calls] = run(batch_bytes);
+  const auto batches = (static_cast<std::int64_t>(d.patches(d.rank()).size()) + batch - 1) / batch;
+  EXPECT_EQ(none_calls, batches * f.steps);
+  EXPECT_EQ(all_calls, batches);
+  if (batches > 1) {
+    EXPECT_GT(one_calls, all_calls);
+    EXPECT_LT(one_calls, none_calls);
+  }
+  EXPECT_TRUE(torch::equal(all, none));
+  EXPECT_TRUE(torch::equal(one, none));
 }

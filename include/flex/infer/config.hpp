@@ -59,6 +59,9 @@ struct InferConfig {
   std::string checkpoint;  // state dict; "" only where a caller tolerates it (missing_inputs)
   long halo = 0;           // resolved: infer.halo = -1 means max(1, patch/32)
   Fusion fusion = Fusion::Once;
+  // every_step: task features kept between DDIM steps per rank, in MiB; the
+  // batches beyond it run their task encoder again at every step.
+  long feature_cache_mb = 2048;
   std::array<int, 2> decomposition{0, 0};  // infer.decomposition; {0, 0}: auto
   // infer.boundary; unset (auto): the input format's (periodic; pdebench
   // reflect; era5 reflect in latitude, periodic in longitude).

@@ -41,19 +41,27 @@ FieldPrediction predict_block(const at::Tensor& input, const at::Tensor& base, c
                               const PatchPredictor& predict, std::int64_t batch, std::int64_t id_offset,
                               std::uint64_t* bytes_sent = nullptr);
 
-// Fused sampling: (input patches [B, Ci, P, P], base patches [B, C, P, P],
-// states z [K*B, C, P, P] of K members, member-major, DDIM step n of N) ->
-// the states at step n - 1, or the sampled fields at n == 1.
-using PatchStep = std::function<at::Tensor(const at::Tensor& input, const at::Tensor& base, const at::Tensor& z,
-                                           std::int64_t n)>;
+// Fused sampling of one batch of patches, its conditioning prepared once (the
+// task encoder run): step(states z [K*B, C, P, P] of K members, member-major,
+// DDIM step n of N) -> the states at step n - 1, or the sampled fields at n == 1.
+struct PreparedBatch {
+  std::function<at::Tensor(const at::Tensor& z, std::int64_t n)> step;
+  std::int64_t held_bytes = 0;  // what keeping it between steps costs
+};
+// (input patches [B, Ci, P, P], base patches [B, C, P, P]) -> that batch's step.
+using BatchPreparer = std::function<PreparedBatch(const at::Tensor& input, const at::Tensor& base)>;
 
 struct FusedPredictor {
-  PatchStep step;
+  BatchPreparer prepare;
   std::int64_t steps = 1;    // N
   std::int64_t members = 1;  // K
   // Member k's starting noise over the core of patch id:
   // diffusion::ensemble_noise({C, core rows, core cols}, seed, k, {id}).
   std::uint64_t seed = 0;
+  // Prepared batches kept from one step to the next, in batch order, while
+  // their held_bytes fit (infer.feature_cache_mb); the others are prepared
+  // again at every step. The result is the same either way.
+  std::int64_t keep_bytes = 0;
 };
 
 // predict_block with the states blended after every step: N exchanges of the

@@ -32,6 +32,7 @@ struct Sampling {
   model::Precision precision = model::Precision::FP32;  // run.precision of the network's forward
   std::string memory_format = "nchw";  // run.memory_format as settled (auto: measured)
   Fusion fusion = Fusion::Once;        // infer.fusion
+  std::int64_t feature_cache_bytes = 0;  // infer.feature_cache_mb: every_step's kept task features per rank
 };
 
 // The configured network with config.checkpoint loaded (eval mode, on
@@ -50,8 +51,9 @@ PatchPredictor flex_predictor(const Sampling& sampling, Task task, std::int64_t 
                               std::int64_t members = -1);
 
 // The every_step counterpart of flex_predictor: the same network,
-// conditioning and member seeds; each call runs the members one after the
-// other at the patch batch, as flex_predictor does.
+// conditioning and member seeds; each step runs the members one after the
+// other at the patch batch, as flex_predictor does. A batch's task features
+// are kept between steps within sampling.feature_cache_bytes.
 FusedPredictor fused_predictor(const Sampling& sampling, Task task, std::int64_t member_offset,
                                std::int64_t members = -1);
 

@@ -62,8 +62,14 @@ using BackboneForward = std::function<torch::Tensor(const torch::Tensor& z_t, co
                                                     const torch::Tensor& cond, Task task,
                                                     const torch::Tensor& task_input)>;
 // (z, t) -> network output with the conditioning fixed (the sampler's view); z
-// may stack k copies of the conditioning batch along dimension 0.
-using BackboneDenoiser = std::function<torch::Tensor(const torch::Tensor& z, const torch::Tensor& t)>;
+// may stack k copies of the conditioning batch along dimension 0. held_bytes:
+// what it keeps between calls (FLEX's task features, a baseline's field), for
+// samplers that decide whether to keep it across steps.
+struct BackboneDenoiser {
+  std::function<torch::Tensor(const torch::Tensor& z, const torch::Tensor& t)> run;
+  std::int64_t held_bytes = 0;
+  torch::Tensor operator()(const torch::Tensor& z, const torch::Tensor& t) const { return run(z, t); }
+};
 
 struct Backbone {
   BackboneKind kind = BackboneKind::Flex;

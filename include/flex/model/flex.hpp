@@ -51,6 +51,9 @@ class FlexImpl : public torch::nn::Module {
   std::function<torch::Tensor(const torch::Tensor&, const torch::Tensor&)> denoiser(Task task,
                                                                                      const torch::Tensor& task_input,
                                                                                      const torch::Tensor& cond);
+  // The same from features already computed.
+  std::function<torch::Tensor(const torch::Tensor&, const torch::Tensor&)> denoiser(TaskFeatures features,
+                                                                                     const torch::Tensor& cond);
 
   const FlexConfig& config() const { return config_; }
   bool has_task(Task task) const;

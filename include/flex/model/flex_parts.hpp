@@ -42,6 +42,7 @@ struct TaskFeatures {
   // The same features for k stacked copies of the batch ([k*B, ...], copy-major),
   // e.g. for k ensemble members sampled in one batch.
   TaskFeatures tile(std::int64_t k) const;
+  std::int64_t bytes() const;  // what holding them costs (samplers that keep them across steps)
 };
 
 // Output of the shared encoder: transformer tokens after the middle block
