@@ -140,7 +140,7 @@ std::pair<std::int64_t, std::int64_t> Dataset::patch_origin(const FieldSource& s
   const std::int64_t p = config_.patch;
   // Along an axis that wraps, anywhere; between walls, where the patch and
   // (SR) the points its bicubic conditioning reads lie inside the field.
-  const WindowSpec reach = task_ == Task::SuperResolution ? sr_read_window(0, 0, p, config_.factor) : WindowSpec{0, 0, p, p};
+  const WindowSpec reach = task_ == Task::SuperResolution ? sr_read_window(0, 0, p, config_.factor, config_.sr_upsampling) : WindowSpec{0, 0, p, p};
   const auto draw = [&](std::uint64_t r, std::int64_t extent, std::int64_t start, std::int64_t length, bool wraps) {
     if (wraps) return static_cast<std::int64_t>(r % static_cast<std::uint64_t>(extent));
     const std::int64_t room = extent - length;
@@ -172,9 +172,9 @@ Sample Dataset::get(std::int64_t index, std::uint64_t patch_seed) const {
   auto c = conditioning(config_, task_, e.reynolds);
   s.cond = torch::tensor(c, torch::kFloat);
   if (task_ == Task::SuperResolution) {
-    const WindowSpec spec = sr_read_window(row0, col0, p, config_.factor);
+    const WindowSpec spec = sr_read_window(row0, col0, p, config_.factor, config_.sr_upsampling);
     const at::Tensor window = read_channels(src, at.snapshot, spec.row0, spec.rows, spec.col0, spec.cols);
-    SrPatch sp = sr_patch_from_window(window, spec, row0, col0, p, config_.factor, h, w);
+    SrPatch sp = sr_patch_from_window(window, spec, row0, col0, p, config_.factor, h, w, config_.sr_upsampling);
     s.input = normalise(sp.upsampled).contiguous();
     s.base = s.input;
     // The mean cancels in the difference.

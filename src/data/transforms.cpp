@@ -153,6 +153,22 @@ at::Tensor upsample_bicubic_align_corners(const at::Tensor& lr, std::int64_t fac
   return upsample_separable(lr, factor, align_corners_coordinate, Edge::Clamp, Edge::Clamp, a);
 }
 
+at::Tensor upsample_bicubic(const at::Tensor& lr, std::int64_t factor, Bicubic kind, io::Periodicity wraps) {
+  switch (kind) {
+    case Bicubic::Conditioning: return upsample_bicubic_conditioning(lr, factor, wraps);
+    case Bicubic::Aligned: return upsample_bicubic_aligned(lr, factor, wraps);
+    case Bicubic::AlignCorners: return upsample_bicubic_align_corners(lr, factor);
+  }
+  return upsample_bicubic_conditioning(lr, factor, wraps);
+}
+
+Bicubic parse_sr_upsampling(const std::string& word) {
+  FLEX_CHECK(word == "shifted" || word == "aligned", "SR upsampling '" << word << "': expected shifted or aligned");
+  return word == "aligned" ? Bicubic::Aligned : Bicubic::Conditioning;
+}
+
+const char* sr_upsampling_name(Bicubic kind) { return kind == Bicubic::Aligned ? "aligned" : "shifted"; }
+
 namespace {
 
 SourceCoordinate coordinate_of(Bicubic kind) {
@@ -213,21 +229,46 @@ at::Tensor bicubic_axis_matrix(const std::vector<std::int64_t>& outputs, std::in
   return m;
 }
 
-WindowSpec sr_read_window(std::int64_t row0, std::int64_t col0, std::int64_t patch, std::int64_t factor) {
-  const LowResWindow r = bicubic_window(row0, patch, factor), c = bicubic_window(col0, patch, factor);
+namespace {
+
+// Outputs [begin, begin + count) of an axis.
+std::vector<std::int64_t> run_of(std::int64_t begin, std::int64_t count) {
+  std::vector<std::int64_t> out(static_cast<size_t>(count));
+  for (std::int64_t i = 0; i < count; ++i) out[static_cast<size_t>(i)] = begin + i;
+  return out;
+}
+
+// A training patch is upsampled as if its field were periodic: the window
+// keeps indices unwrapped, and between walls it lies inside the field.
+constexpr bool kPatchWraps = true;
+
+}  // namespace
+
+WindowSpec sr_read_window(std::int64_t row0, std::int64_t col0, std::int64_t patch, std::int64_t factor,
+                          Bicubic kind) {
+  FLEX_CHECK(kind != Bicubic::AlignCorners, "sr_read_window: align_corners is a baseline, not a conditioning");
+  // n_lr only bounds a non-wrapping axis; any size serves a wrapping one.
+  const auto needed = [&](std::int64_t begin) {
+    return bicubic_needed(run_of(begin, patch), factor, 1, kind, kPatchWraps);
+  };
+  const LowResWindow r = needed(row0), c = needed(col0);
   return {r.begin * factor, c.begin * factor, (r.count - 1) * factor + 1, (c.count - 1) * factor + 1};
 }
 
 SrPatch sr_patch_from_window(const at::Tensor& window, const WindowSpec& spec, std::int64_t row0, std::int64_t col0,
-                             std::int64_t patch, std::int64_t factor, std::int64_t n_rows, std::int64_t n_cols) {
+                             std::int64_t patch, std::int64_t factor, std::int64_t n_rows, std::int64_t n_cols,
+                             Bicubic kind) {
   FLEX_CHECK(n_rows % factor == 0 && n_cols % factor == 0,
              "field " << n_rows << "x" << n_cols << " is not divisible by the SR factor " << factor);
   FLEX_CHECK(window.size(-2) == spec.rows && window.size(-1) == spec.cols, "window shape does not match its spec");
   FLEX_CHECK(spec.row0 % factor == 0 && spec.col0 % factor == 0, "window must start on the low-res grid");
   const std::int64_t lr_r0 = floor_div(spec.row0, factor), lr_c0 = floor_div(spec.col0, factor);
   at::Tensor lr = subsample(window, factor);
-  auto mr = bicubic_matrix(row0, patch, factor, lr_r0, lr.size(-2), n_rows / factor).to(window.options());
-  auto mc = bicubic_matrix(col0, patch, factor, lr_c0, lr.size(-1), n_cols / factor).to(window.options());
+  const auto matrix = [&](std::int64_t begin, std::int64_t lr0, std::int64_t lr_count, std::int64_t n) {
+    return bicubic_axis_matrix(run_of(begin, patch), factor, n / factor, kind, kPatchWraps, {lr0, lr_count})
+        .to(window.options());
+  };
+  const auto mr = matrix(row0, lr_r0, lr.size(-2), n_rows), mc = matrix(col0, lr_c0, lr.size(-1), n_cols);
   SrPatch out;
   out.upsampled = torch::matmul(torch::matmul(mr, lr), mc.t());
   // The patch inside the window (global row0 may differ from spec.row0 by a wrap).

@@ -46,6 +46,7 @@ std::map<std::string, std::string> binding_values(const model::CheckpointInfo& i
   keys["infer.parameterisation"] = info.parameterisation;
   keys["infer.re_scaling"] = info.re_scaling;
   keys["infer.factor"] = std::to_string(info.sr_factor);
+  keys["infer.sr_upsampling"] = info.sr_upsampling;
   keys["infer.horizon"] = std::to_string(info.forecast_step);
   return keys;
 }

@@ -33,6 +33,8 @@ void declare_keys(DeckSchema& s) {
   s.add_choice("infer.feedback", "mean", {"mean", "member"},
                "fc: fed back at each lead: the ensemble mean to every member (the authors'), or each member its own");
   s.add_int("infer.factor", 8, "sr: subsampling factor (every factor-th point), as trained").range(1, 64);
+  s.add_choice("infer.sr_upsampling", "shifted", {"shifted", "aligned"},
+               "sr: the bicubic conditioning, as trained (data.sr_upsampling): shifted (the authors') or aligned");
   s.add_path("infer.checkpoint", "", "weights in the reference state-dict format (e.g. `flex train`'s EMA export)");
   s.add_int("infer.halo", -1, "minimum patch overlap on each side in pixels (-1: patch/32, at least 1: the smallest measured to leave no seam, doc/decomp.md)").range(-1, {});
   s.add_choice("infer.fusion", "once", {"once", "every_step"},
@@ -120,6 +122,7 @@ InferConfig read_config(const Deck& given) {
                                                               << ": the first step needs the frame at start - horizon");
   }
   c.factor = deck.get_int("infer.factor");
+  c.sr_upsampling = data::parse_sr_upsampling(deck.get_string("infer.sr_upsampling"));
   c.checkpoint = deck.get_string("infer.checkpoint");
   FLEX_REQUIRE(c.checkpoint.empty() || fs::exists(c.checkpoint),
                c.about("infer.checkpoint") << " = " << c.checkpoint << " does not exist");

@@ -65,7 +65,8 @@ data::LowResWindow hull(std::initializer_list<data::LowResWindow> ws) {
   return out;
 }
 
-SrGeometry sr_geometry(const decomp::BlockDecomposition& d, std::int64_t factor, io::Periodicity wraps) {
+SrGeometry sr_geometry(const decomp::BlockDecomposition& d, std::int64_t factor, data::Bicubic conditioning,
+                       io::Periodicity wraps) {
   const auto& t = d.tiling();
   SrGeometry g;
   g.reach = d.reach(d.rank()), g.block = d.block(d.rank());
@@ -77,7 +78,7 @@ SrGeometry sr_geometry(const decomp::BlockDecomposition& d, std::int64_t factor,
   const auto needed = [&](const std::vector<std::int64_t>& reach, const std::vector<std::int64_t>& block,
                           std::int64_t n_lr, bool wrap) {
     using data::Bicubic;
-    return hull({data::bicubic_needed(reach, factor, n_lr, Bicubic::Conditioning, wrap),
+    return hull({data::bicubic_needed(reach, factor, n_lr, conditioning, wrap),
                  data::bicubic_needed(block, factor, n_lr, Bicubic::Aligned, wrap),
                  data::bicubic_needed(block, factor, n_lr, Bicubic::AlignCorners, wrap)});
   };
@@ -115,7 +116,7 @@ SrSummary super_resolve_file(const InferConfig& c, c10::Device device, MPI_Comm 
   summary.output = job.out.path;
   const auto& edges = job.tiling.spec().boundary;
   const io::Periodicity wraps{edges.rows == decomp::Boundary::Periodic, edges.cols == decomp::Boundary::Periodic};
-  const SrGeometry geo = sr_geometry(d, c.factor, wraps);
+  const SrGeometry geo = sr_geometry(d, c.factor, c.sr_upsampling, wraps);
   const auto& b = geo.block;
   const long C = static_cast<long>(job.channels.size());
   for (size_t i = 0; i < job.snapshots.size(); ++i) {
@@ -124,7 +125,7 @@ SrSummary super_resolve_file(const InferConfig& c, c10::Device device, MPI_Comm 
     using data::Bicubic;
     const auto coarse =
         normalised(job, read_window(job.reader, n, job.channels, geo.rows, geo.cols, lowres ? 1 : c.factor));
-    const auto conditioning = upsample(coarse, geo, Bicubic::Conditioning, c.factor, wraps, geo.reach_rows, geo.reach_cols);
+    const auto conditioning = upsample(coarse, geo, c.sr_upsampling, c.factor, wraps, geo.reach_rows, geo.reach_cols);
     // Patch ids continue across snapshots, so every field draws its own noise.
     const auto field = predict(conditioning, conditioning, n * job.tiling.count());
     const auto on_block = conditioning.narrow(1, b.rows.begin - geo.reach.rows.begin, b.rows.size())

@@ -29,6 +29,7 @@ void write_checkpoint_info(const std::string& checkpoint, const CheckpointInfo& 
   j["channels"] = info.channels;
   j["re_scaling"] = info.re_scaling;
   j["sr_factor"] = info.sr_factor;
+  j["sr_upsampling"] = info.sr_upsampling;
   j["forecast_step"] = info.forecast_step;
   j["cond_step"] = info.cond_step;
   j["cond_factor"] = info.cond_factor;
@@ -61,6 +62,7 @@ std::optional<CheckpointInfo> read_checkpoint_info(const std::string& checkpoint
     info.channels = j.value("channels", std::vector<std::string>{});
     info.re_scaling = j.at("re_scaling").get<std::string>();
     info.sr_factor = j.at("sr_factor").get<long>();
+    info.sr_upsampling = j.value("sr_upsampling", "shifted");  // before the aligned option: the authors'
     info.forecast_step = j.at("forecast_step").get<long>();
     info.cond_step = j.value("cond_step", false);
     info.cond_factor = j.value("cond_factor", false);

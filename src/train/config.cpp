@@ -26,6 +26,10 @@ void declare_keys(DeckSchema& s) {
   s.add_reals("data.re", "", "Reynolds number per file (empty: each file's `Re` attribute)").range(0, {});
   s.add_int("data.patch", 0, "training patch side (0: model.img)").range(0, {});
   s.add_int("data.factor", 8, "SR subsampling factor (every factor-th point)").range(1, 64);
+  s.add_choice("data.sr_upsampling", "shifted", {"shifted", "aligned"},
+               "SR conditioning: shifted, the authors' bicubic (samples read as cell centres, a (factor-1)/2 px "
+               "shift; their checkpoints expect it); aligned, samples at their true positions (the aligned bicubic "
+               "baseline), so the network refines the honest baseline");
   s.add_int("data.horizon", 1,
             "forecast step h in raw snapshots of the file: frames (t-h, t) -> t+h, the split choosing t only "
             "(1: consecutive snapshots, the authors')")
@@ -130,6 +134,7 @@ DataConfig read_data(const Deck& deck, const model::FlexConfig& net) {
                                                               << " differs from model.img = " << net.img
                                                               << " (the transformer's token grid)");
   sc.factor = deck.get_int("data.factor");
+  sc.sr_upsampling = data::parse_sr_upsampling(deck.get_string("data.sr_upsampling"));
   sc.horizon = deck.get_int("data.horizon");
   sc.re_scaling = data::parse_re_scaling(deck.get_string("data.re_scaling"));
   sc.cond_step = deck.get_bool("data.cond_step");
@@ -164,6 +169,7 @@ FlexTrainOptions read_model_options(const Deck& deck, const data::SampleConfig& 
   fo.infonce_weight = deck.get_real("train.infonce_weight");
   fo.infonce_temperature = deck.get_real("train.infonce_temperature");
   fo.sr_factor = sample.factor;
+  fo.sr_upsampling = sample.sr_upsampling;
   fo.activation_checkpointing = deck.get_bool("train.activation_checkpointing");
   return fo;
 }

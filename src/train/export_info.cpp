@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include "flex/data/bicubic.hpp"
 #include "flex/diffusion/loss.hpp"
 #include "flex/model/config.hpp"
 
@@ -26,6 +27,7 @@ model::CheckpointInfo export_info(const TrainConfig& config, const std::vector<d
   info.channels = channels;
   info.re_scaling = data::re_scaling_name(sample.re_scaling);
   info.sr_factor = sample.factor;
+  info.sr_upsampling = data::sr_upsampling_name(sample.sr_upsampling);
   info.forecast_step = sample.horizon;  // Δ in raw snapshots
   info.cond_step = sample.cond_step;
   info.cond_factor = sample.cond_factor;

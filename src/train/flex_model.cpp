@@ -112,7 +112,7 @@ class FlexTrainModel : public TrainModel {
   // bicubic conditioning (patch taken as periodic).
   at::Tensor infonce_term(const at::Tensor& fc_bottleneck, const at::Tensor& input, const at::Tensor& cond) {
     auto latest = model::residual_base(flex_->config(), Task::Forecast, input);  // the latest frame's channels
-    auto up = data::upsample_bicubic_conditioning(data::subsample(latest, o_.sr_factor), o_.sr_factor);
+    auto up = data::upsample_bicubic(data::subsample(latest, o_.sr_factor), o_.sr_factor, o_.sr_upsampling);
     auto sr = network([&] { return flex_->encode_task(Task::SuperResolution, up, cond).bottleneck; });
     return o_.infonce_weight * symmetric_infonce(fc_bottleneck, sr, o_.infonce_temperature);
   }

@@ -22,6 +22,7 @@
 
 #include "flex/core/task.hpp"
 #include "flex/data/field_source.hpp"
+#include "flex/data/bicubic.hpp"
 
 namespace flex::data {
 
@@ -38,6 +39,8 @@ struct SampleConfig {
   std::vector<std::int64_t> channels{2};  // channels of the field files, in the network's order (w of (u, v, w))
   std::int64_t patch = 256;   // side of a training patch
   std::int64_t factor = 8;    // SR subsampling factor
+  // SR conditioning (data.sr_upsampling): the authors' shifted bicubic, or the aligned one.
+  Bicubic sr_upsampling = Bicubic::Conditioning;
   std::int64_t horizon = 1;   // FC step h, in raw snapshots of the file (frames t-h, t -> t+h)
   // Per channel, one value each: (x - norm_mean) / norm_std (SPEC §3: mean 0,
   // std 5.4574137 for vorticity; ERA5: the channel's statistics).

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "flex/data/bicubic.hpp"
 #include "flex/io/layout.hpp"
 
 namespace flex::data {
@@ -65,7 +66,9 @@ at::Tensor upsample_bicubic_align_corners(const at::Tensor& lr, std::int64_t fac
 // period is n_lr * factor; [0, n_lr * factor) along one that does not and
 // for AlignCorners, which is not periodic), and
 // the low-res window `have`: samples (have.begin + k) mod n_lr, k < have.count.
-enum class Bicubic { Conditioning, Aligned, AlignCorners };
+// (Bicubic: flex/data/bicubic.hpp.)
+// The whole-field upsampling of that kind (the three functions above).
+at::Tensor upsample_bicubic(const at::Tensor& lr, std::int64_t factor, Bicubic kind, io::Periodicity wraps = {});
 // The low-res window `outputs` need (for a non-wrapping axis inside [0, n_lr)).
 LowResWindow bicubic_needed(const std::vector<std::int64_t>& outputs, std::int64_t factor, std::int64_t n_lr,
                             Bicubic kind, bool wraps);
@@ -73,8 +76,8 @@ LowResWindow bicubic_needed(const std::vector<std::int64_t>& outputs, std::int64
 at::Tensor bicubic_axis_matrix(const std::vector<std::int64_t>& outputs, std::int64_t factor, std::int64_t n_lr,
                                Bicubic kind, bool wraps, LowResWindow have, double a = kBicubicA);
 
-// One high-res patch of a field and its periodic bicubic conditioning, from a
-// window read around it. `window` [..., Hw, Ww] holds high-res rows
+// One high-res patch of a field and its periodic bicubic conditioning (of
+// `kind`: Conditioning or Aligned), from a window read around it. `window` [..., Hw, Ww] holds high-res rows
 // window_row0 + [0, Hw) and columns window_col0 + [0, Ww) (global indices,
 // may wrap) of a field of n_rows x n_cols; it must start on the low-res grid
 // and contain the points bicubic_window() asks for (see sr_read_window).
@@ -86,9 +89,11 @@ struct WindowSpec {
   std::int64_t row0 = 0, col0 = 0, rows = 0, cols = 0;
 };
 // The window to read for a P x P patch at (row0, col0).
-WindowSpec sr_read_window(std::int64_t row0, std::int64_t col0, std::int64_t patch, std::int64_t factor);
+WindowSpec sr_read_window(std::int64_t row0, std::int64_t col0, std::int64_t patch, std::int64_t factor,
+                          Bicubic kind = Bicubic::Conditioning);
 SrPatch sr_patch_from_window(const at::Tensor& window, const WindowSpec& spec, std::int64_t row0, std::int64_t col0,
-                             std::int64_t patch, std::int64_t factor, std::int64_t n_rows, std::int64_t n_cols);
+                             std::int64_t patch, std::int64_t factor, std::int64_t n_rows, std::int64_t n_cols,
+                             Bicubic kind = Bicubic::Conditioning);
 
 // x[..., r0:r0+p, c0:c0+p] with periodic wrap.
 at::Tensor cut_patch_periodic(const at::Tensor& x, std::int64_t row0, std::int64_t col0, std::int64_t patch);

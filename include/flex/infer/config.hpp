@@ -56,6 +56,7 @@ struct InferConfig {
   // from their last complete lead (forecast.cpp).
   bool restart = true;
   long factor = 8;         // sr subsampling factor
+  data::Bicubic sr_upsampling = data::Bicubic::Conditioning;  // sr conditioning, as trained (infer.sr_upsampling)
   std::string checkpoint;  // state dict; "" only where a caller tolerates it (missing_inputs)
   long halo = 0;           // resolved: infer.halo = -1 means max(1, patch/32)
   Fusion fusion = Fusion::Once;

@@ -24,6 +24,7 @@ struct CheckpointInfo {
   std::vector<std::string> channels;   // names of the trained channels, in order; empty before multi-channel support
   std::string re_scaling = "ref";      // Reynolds conditioning: ref (Re/40000) | log10 | linear
   long sr_factor = 8;                  // SR subsampling factor trained on
+  std::string sr_upsampling = "shifted";  // SR conditioning trained on: shifted (the authors') | aligned
   long forecast_step = 1;              // FC step Δ in raw snapshots
   bool cond_step = false;              // forecast step appended as a conditioning scalar
   bool cond_factor = false;            // SR factor / 8 appended as a conditioning scalar

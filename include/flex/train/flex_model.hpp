@@ -7,6 +7,7 @@
 #include <memory>
 
 #include "flex/diffusion/loss.hpp"
+#include "flex/data/bicubic.hpp"
 #include "flex/diffusion/schedule.hpp"
 #include "flex/model/backbone.hpp"
 #include "flex/train/trainer.hpp"
@@ -20,6 +21,7 @@ struct FlexTrainOptions {
   double infonce_weight = 0.0;
   double infonce_temperature = 0.07;
   std::int64_t sr_factor = 8;  // for the InfoNCE pairing of forecast frames
+  data::Bicubic sr_upsampling = data::Bicubic::Conditioning;  // the same pairing's SR conditioning
   model::Precision precision = model::Precision::FP32;  // the network's forward (run.precision)
   // Recompute ResBlock / transformer-block activations in backward
   // (train.activation_checkpointing; model/recompute.hpp).
